@@ -8,6 +8,7 @@ from ``clinical-reference.md`` in the ``sources`` or ``source`` fields.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 ScoringMethod = Literal["sum", "mean"]
@@ -34,11 +35,11 @@ class Item:
     scored: bool = True
     required: bool = True
 
-    @property
+    @cached_property
     def min_value(self) -> int:
         return min(o.value for o in self.options)
 
-    @property
+    @cached_property
     def max_value(self) -> int:
         return max(o.value for o in self.options)
 

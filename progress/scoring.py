@@ -119,8 +119,9 @@ def _score_checked(instrument: Instrument, values: dict[str, int | None], *, pro
         total: float = round(sum(present) / len(present), 2)
     else:
         total = sum(present)
-        if missing:  # proration: scale the sum of answered items to the full item count
-            total = round(total * len(scored) / len(present))
+        if missing:  # proration: scale the sum of answered items to the full item count,
+            # rounding a half up (4.5 -> 5); round() would round half to even (4.5 -> 4).
+            total = (2 * total * len(scored) + len(present)) // (2 * len(present))
     subscales = {
         s.id: sum(answered.get(item_id, 0) for item_id in s.items) for s in instrument.subscales
     }

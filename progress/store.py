@@ -434,6 +434,14 @@ def add_course(
         return cur.lastrowid
 
 
+def latest_course(db: sqlite_utils.Database, patient_id: str) -> dict | None:
+    rows = db.query(
+        "SELECT * FROM courses WHERE patient_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
+        [patient_id],
+    )
+    return next(iter(rows), None)
+
+
 def add_infusion(
     db: sqlite_utils.Database,
     patient_id: str,
@@ -462,10 +470,22 @@ def add_infusion(
             "dose_mg, phase, side_effects) VALUES (?,?,?,?,?,?,?,?)",
             [patient_id, course_id, at, route, dose_mg_per_kg, dose_mg, phase, json.dumps(list(side_effects))],
         )
+        # The first infusion defines each baseline: scores saved before it was recorded
+        # (the usual check-in order) need their summaries recomputed now.
+        for (instrument_id,) in db.execute(
+            "SELECT DISTINCT instrument FROM assessments WHERE patient_id = ?", [patient_id]
+        ).fetchall():
+            refresh_summary(db, patient_id, instrument_id)
         refresh_patient(db, patient_id)
         if actor is not None:
             record_event(db, actor, "infusion.create", at, patient_id)
         return cur.lastrowid
+
+
+def infusion_times(db: sqlite_utils.Database) -> pd.DataFrame:
+    """(patient_id, administered_at, phase) for every infusion, for cohort alignment."""
+    rows = db.execute("SELECT patient_id, administered_at, phase FROM infusions ORDER BY patient_id, administered_at").fetchall()
+    return pd.DataFrame(rows, columns=["patient_id", "administered_at", "phase"])
 
 
 def list_infusions(db: sqlite_utils.Database, patient_id: str) -> pd.DataFrame:
@@ -480,6 +500,12 @@ def list_infusions(db: sqlite_utils.Database, patient_id: str) -> pd.DataFrame:
     df["side_effects"] = df["side_effects"].map(json.loads) if len(df) else df["side_effects"]
     df["number"] = range(1, len(df) + 1)
     return df
+
+
+def _frame(db: sqlite_utils.Database, sql: str, params: Sequence | dict = ()) -> pd.DataFrame:
+    """Run a query into a DataFrame that keeps its columns even when no row matches."""
+    cur = db.execute(sql, params)
+    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
 
 
 def _check_choice(name: str, value: object, allowed: Sequence[str]) -> None:
@@ -688,8 +714,7 @@ def patient_summary(db: sqlite_utils.Database, patient_id: str) -> dict:
 
 
 def instrument_summaries(db: sqlite_utils.Database, patient_id: str) -> pd.DataFrame:
-    rows = list(db.query("SELECT * FROM summaries WHERE patient_id = ? ORDER BY instrument", [patient_id]))
-    return pd.DataFrame(rows)
+    return _frame(db, "SELECT * FROM summaries WHERE patient_id = ? ORDER BY instrument", [patient_id])
 
 
 def caseload(db: sqlite_utils.Database, therapist_id: int | None) -> pd.DataFrame:
@@ -697,9 +722,9 @@ def caseload(db: sqlite_utils.Database, therapist_id: int | None) -> pd.DataFram
     joined with the patient summary: reads summaries only."""
     where = "WHERE p.therapist_id = ?" if therapist_id is not None else ""
     params = [therapist_id] if therapist_id is not None else []
-    rows = list(
-        db.query(
-            f"""
+    return _frame(
+        db,
+        f"""
             SELECT p.id AS patient_id, p.indications, p.status AS patient_status,
                    ps.last_assessment_at, ps.n_infusions, ps.n_boosters, ps.phase, ps.route,
                    ps.first_infusion_at, ps.last_infusion_at, ps.open_alerts,
@@ -711,10 +736,38 @@ def caseload(db: sqlite_utils.Database, therapist_id: int | None) -> pd.DataFram
             {where}
             ORDER BY p.id, s.instrument
             """,
-            params,
-        )
+        params,
     )
-    return pd.DataFrame(rows)
+
+
+def cohort_patients(db: sqlite_utils.Database) -> pd.DataFrame:
+    """One row per patient for cohort views: indications, clinician, route, infusion dates."""
+    return _frame(
+        db,
+        """
+        SELECT p.id AS patient_id, p.indications, p.therapist_id, u.display_name AS clinician,
+               ps.first_infusion_at, ps.last_infusion_at, ps.n_infusions, ps.n_boosters, ps.phase,
+               ps.route, ps.open_alerts, ps.last_assessment_at,
+               (SELECT MAX(administered_at) FROM infusions i
+                 WHERE i.patient_id = p.id AND i.phase = 'induction') AS last_induction_at,
+               (SELECT COUNT(*) FROM infusions i
+                 WHERE i.patient_id = p.id AND i.phase = 'induction') AS n_induction
+        FROM patients p
+        LEFT JOIN patient_summaries ps ON ps.patient_id = p.id
+        LEFT JOIN users u ON u.id = p.therapist_id
+        ORDER BY p.id
+        """,
+    )
+
+
+def cohort_scores(db: sqlite_utils.Database, instrument_id: str) -> pd.DataFrame:
+    """Every (patient, time, total) for one instrument: an indexed read for trajectory views."""
+    rows = db.execute(
+        "SELECT patient_id, administered_at, total FROM assessments WHERE instrument = ? "
+        "ORDER BY patient_id, administered_at",
+        [instrument_id],
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["patient_id", "administered_at", "total"])
 
 
 # -- alerts ------------------------------------------------------------------------------
@@ -728,23 +781,19 @@ def list_alerts(
 ) -> pd.DataFrame:
     where, params = [], []
     if patient_ids is not None:
-        if not patient_ids:
-            return pd.DataFrame(columns=["id", "patient_id", "kind", "severity", "reason", "created_at", "status"])
-        where.append(f"patient_id IN ({','.join('?' * len(patient_ids))})")
+        where.append(f"a.patient_id IN ({','.join('?' * len(patient_ids)) or 'NULL'})")
         params.extend(patient_ids)
     if status:
-        where.append("status = ?")
+        where.append("a.status = ?")
         params.append(status)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    rows = list(
-        db.query(
-            f"SELECT a.*, u.display_name AS acknowledged_by_name FROM alerts a "
-            f"LEFT JOIN users u ON u.id = a.acknowledged_by {clause} "
-            "ORDER BY CASE a.status WHEN 'open' THEN 0 ELSE 1 END, a.created_at DESC",
-            params,
-        )
+    return _frame(
+        db,
+        f"SELECT a.*, u.display_name AS acknowledged_by_name FROM alerts a "
+        f"LEFT JOIN users u ON u.id = a.acknowledged_by {clause} "
+        "ORDER BY CASE a.status WHEN 'open' THEN 0 ELSE 1 END, a.created_at DESC",
+        params,
     )
-    return pd.DataFrame(rows)
 
 
 def acknowledge_alert(db: sqlite_utils.Database, alert_id: int, actor: Actor, at: str) -> None:
@@ -766,18 +815,18 @@ def acknowledge_alert(db: sqlite_utils.Database, alert_id: int, actor: Actor, at
 
 def audit_events(db: sqlite_utils.Database, patient_id: str | None = None, limit: int = 200) -> pd.DataFrame:
     if patient_id:
-        rows = db.query(
+        return _frame(
+            db,
             "SELECT e.at, e.action, e.source, e.role, u.display_name AS who FROM audit_events e "
             "LEFT JOIN users u ON u.id = e.user_id WHERE e.patient_id = ? ORDER BY e.id DESC LIMIT ?",
             [patient_id, limit],
         )
-    else:
-        rows = db.query(
-            "SELECT e.at, e.action, e.patient_id, e.source, e.role, u.display_name AS who "
-            "FROM audit_events e LEFT JOIN users u ON u.id = e.user_id ORDER BY e.id DESC LIMIT ?",
-            [limit],
-        )
-    return pd.DataFrame(list(rows))
+    return _frame(
+        db,
+        "SELECT e.at, e.action, e.patient_id, e.source, e.role, u.display_name AS who "
+        "FROM audit_events e LEFT JOIN users u ON u.id = e.user_id ORDER BY e.id DESC LIMIT ?",
+        [limit],
+    )
 
 
 # -- bulk load (demo generator, CSV import) ----------------------------------------------
@@ -825,6 +874,28 @@ def bulk_insert_assessments(
         "VALUES (?,?,?,?,?,?)",
         alert_rows,
     )
+
+
+def bulk_insert_infusions(db: sqlite_utils.Database, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert many checked infusions fast, without summaries; call :func:`refresh_all` afterwards.
+
+    Each row is a mapping with ``patient_id``, ``administered_at`` (stored ISO form), ``route``,
+    ``phase`` and optionally ``dose_mg_per_kg``, ``dose_mg``, ``course_id``, ``side_effects``.
+    Must run inside the caller's ``db.atomic()``. Returns the new ids in row order.
+    """
+    next_id = (db.execute("SELECT COALESCE(MAX(id), 0) FROM infusions").fetchone()[0]) + 1
+    values = [
+        (next_id + offset, r["patient_id"], r.get("course_id"), r["administered_at"], r["route"],
+         r.get("dose_mg_per_kg"), r.get("dose_mg"), r["phase"],
+         json.dumps(list(r.get("side_effects", ()))))
+        for offset, r in enumerate(rows)
+    ]
+    db.conn.executemany(
+        "INSERT INTO infusions(id, patient_id, course_id, administered_at, route, dose_mg_per_kg, "
+        "dose_mg, phase, side_effects) VALUES (?,?,?,?,?,?,?,?,?)",
+        values,
+    )
+    return [v[0] for v in values]
 
 
 def export_rows(db: sqlite_utils.Database, table: str) -> Iterable[dict]:

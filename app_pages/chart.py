@@ -1,0 +1,153 @@
+"""Patient chart (therapist, in session on a laptop or shared screen).
+
+Spec: only patients in the therapist's caseload can be opened (a query parameter naming any
+other patient gets an error and nothing of that record); opening a chart is audited. Shows
+course plan versus actual, open alerts with reasons, and per measure: the trend with severity
+bands, cut-off lines, infusion markers by phase and the induction period shaded; baseline,
+nadir, change, response / remission / reliable-change status; an item heatmap. "Right now"
+ratings show pre/post-infusion deltas. Infusions with side effects. A date range control.
+"""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from progress import REGISTRY, auth, charts, course, deltas, store
+from progress.errors import PermissionDenied
+from ui import context
+from ui.widgets import CONTEXT_LABELS, empty_state, fmt_total
+
+conn = context.db()
+user = context.require_user(conn, "therapist")
+patients = auth.visible_patient_ids(conn, user)
+if not patients:
+    empty_state("No patients are assigned to you yet.")
+    st.stop()
+
+wanted = st.query_params.get("patient") or st.session_state.get("chart_patient") or patients[0]
+try:
+    auth.require_patient_access(conn, user, wanted)
+except PermissionDenied as exc:
+    st.error(f"{exc} Choose a patient from your caseload.")
+    st.query_params.clear()
+    st.stop()
+
+header = st.container()  # filled once the patient is known, drawn above the controls
+top = st.columns([2, 3])
+patient_id = top[0].selectbox("Patient", patients, index=patients.index(wanted), key="chart_patient_select")
+if patient_id != wanted:
+    st.query_params["patient"] = patient_id
+    st.session_state["chart_patient"] = patient_id
+context.audit_view(conn, user, patient_id, "chart")
+
+patient = store.get_patient(conn, patient_id)
+infusions = store.list_infusions(conn, patient_id)
+summaries = store.instrument_summaries(conn, patient_id)
+all_series = store.load_series(conn, patient_id)
+today = date.today()
+start_default = (
+    date.fromisoformat(all_series["administered_at"].iloc[0][:10]) if len(all_series) else today - timedelta(days=90)
+)
+picked = top[1].date_input(
+    "Date range", value=(start_default, today), key="chart_range", max_value=today, format="YYYY-MM-DD"
+)
+date_range = None
+if isinstance(picked, tuple) and len(picked) == 2:
+    date_range = (f"{picked[0].isoformat()}T00:00:00Z", f"{picked[1].isoformat()}T23:59:59Z")
+
+header.title(f"Patient {patient_id}")
+header.caption(
+    f"Indications: {patient['indications'].replace(',', ', ') or 'not recorded'} · "
+    f"{course.plan_progress(store.latest_course(conn, patient_id), infusions, as_of=context.now_iso())}"
+)
+
+alerts = store.list_alerts(conn, patient_ids=[patient_id], status="open")
+for alert in alerts.itertuples():
+    st.warning(f"**Open {alert.kind} alert** ({alert.severity}, {alert.created_at[:10]}): {alert.reason}", icon="⚠️")
+if len(alerts):
+    st.page_link("app_pages/alerts.py", label="Review and acknowledge alerts", icon=":material/notification_important:")
+
+if summaries.empty:
+    empty_state("No check-ins yet for this patient.")
+    st.stop()
+
+present = [i for i in REGISTRY if i in set(summaries["instrument"])]
+periodic = [i for i in present if not REGISTRY[i].momentary]
+momentary = [i for i in present if REGISTRY[i].momentary]
+by_inst = summaries.set_index("instrument")
+
+metric_cols = st.columns(max(len(periodic), 1) + 1)
+metric_cols[0].metric("Infusions", len(infusions), help="All phases")
+for col, instrument_id in zip(metric_cols[1:], periodic, strict=False):
+    row = by_inst.loc[instrument_id]
+    delta = None if pd.isna(row["change"]) else f"{row['change']:+g} since baseline"
+    col.metric(
+        f"{REGISTRY[instrument_id].short_name} · {row['status']}",
+        f"{fmt_total(row['latest_total'])}{' ' + row['latest_band'] if row['latest_band'] else ''}",
+        delta=delta,
+        delta_color="inverse",
+    )
+
+tab_names = [REGISTRY[i].short_name for i in periodic]
+tab_names += ["Infusion-day ratings"] if momentary else []
+tab_names += ["Infusions"]
+tabs = st.tabs(tab_names)
+
+for tab, instrument_id in zip(tabs, periodic, strict=False):
+    inst = REGISTRY[instrument_id]
+    row = by_inst.loc[instrument_id]
+    series = all_series[all_series["instrument"] == instrument_id]
+    with tab:
+        st.plotly_chart(
+            charts.trend_figure(series, inst, infusions, date_range=date_range),
+            key=f"chart_trend_{instrument_id}",
+            width="stretch",
+        )
+        rc = inst.outcomes.reliable_change
+        facts = [
+            f"Baseline **{fmt_total(row['baseline_total'])}**" if not pd.isna(row["baseline_total"]) else "No baseline before the first infusion",
+            f"lowest **{fmt_total(row['nadir_total'])}** ({row['nadir_at'][:10]})",
+            f"latest **{fmt_total(row['latest_total'])}** ({row['latest_at'][:10]})",
+            f"status: **{row['status']}**",
+        ]
+        if row["reliable"]:
+            facts.append(f"reliable change (±{rc:g} points {inst.outcomes.reliable_change_source}): **{row['reliable']}**")
+        st.markdown(" · ".join(facts))
+        st.caption(
+            f"{inst.recall_text} (recall {inst.recall_period}); weekly points overlap in recall. "
+            f"Response = ≥{(inst.outcomes.response_reduction or 0) * 100:.0f} % below baseline {inst.outcomes.response_source}"
+            + (f"; remission = below {inst.outcomes.remission_below:g} {inst.outcomes.remission_source}" if inst.outcomes.remission_below else "")
+            + "."
+        )
+        with st.expander("Items over time: which symptoms moved"):
+            answers = store.load_answers(conn, patient_id, instrument_id)
+            st.plotly_chart(charts.item_heatmap(answers, inst), key=f"chart_items_{instrument_id}", width="stretch")
+
+if momentary:
+    with tabs[len(periodic)]:
+        st.caption(
+            "Same-day before/after comparisons use only 'right now' ratings: PHQ-9 and GAD-7 ask "
+            "about 2 weeks and cannot show a change within a day. These ratings are not validated scales."
+        )
+        for instrument_id in momentary:
+            inst = REGISTRY[instrument_id]
+            table = deltas.prepost_deltas(all_series[all_series["instrument"] == instrument_id], infusions, instrument_id)
+            st.markdown(f"**{inst.short_name}** (0-10, higher is worse)")
+            st.plotly_chart(charts.prepost_figure(table, inst), key=f"chart_prepost_{instrument_id}", width="stretch")
+
+with tabs[-1]:
+    if infusions.empty:
+        empty_state("No infusions recorded yet.")
+    else:
+        show = infusions.assign(
+            when=infusions["administered_at"].str.replace("T", " ").str[:16],
+            dose=[
+                f"{r.dose_mg_per_kg:g} mg/kg" if pd.notna(r.dose_mg_per_kg) else (f"{r.dose_mg:g} mg" if pd.notna(r.dose_mg) else "—")
+                for r in infusions.itertuples()
+            ],
+            effects=infusions["side_effects"].map(lambda e: ", ".join(e) or "none recorded"),
+        )[["number", "when", "phase", "route", "dose", "effects"]]
+        st.dataframe(show, hide_index=True, width="stretch", column_config={"number": "#", "effects": "Side effects"})
+
+st.caption("Context labels: " + ", ".join(CONTEXT_LABELS.values()) + ". Signals are prompts for clinical review, not diagnoses or dosing advice.")

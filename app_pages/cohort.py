@@ -1,0 +1,107 @@
+"""Cohort outcomes (clinic lead).
+
+Spec: de-identified (pseudonymous ids only, never names); active patients, new courses,
+response and remission rates at end of induction and at 3 and 6 months with the definitions
+and denominators on screen; mean/median trajectories aligned to the first infusion (weeks)
+and to infusion number with interquartile bands; by indication and instrument; relapse /
+booster counts; open alerts; filters for date range, indication, route and clinician.
+"""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from progress import REGISTRY, charts, cohort, store
+from ui import context
+from ui.widgets import empty_state
+
+conn = context.db()
+user = context.require_user(conn, "lead")
+st.title("Cohort outcomes")
+st.caption("De-identified: patients appear by pseudonymous id only.")
+
+patients = store.cohort_patients(conn)
+if patients.empty:
+    empty_state("No patients yet.")
+    st.stop()
+
+f1, f2, f3, f4, f5 = st.columns([2, 2, 2, 2, 2])
+today = date.today()
+period = f1.date_input("First infusion between", value=(today - timedelta(days=365), today), key="co_period", format="YYYY-MM-DD")
+indication = f2.selectbox("Indication", ["All", *store.INDICATIONS], key="co_indication")
+route = f3.selectbox("Route", ["All", *store.ROUTES], key="co_route")
+clinicians = sorted(c for c in patients["clinician"].dropna().unique())
+clinician = f4.selectbox("Clinician", ["All", *clinicians], key="co_clinician")
+measures = [i for i in REGISTRY if not REGISTRY[i].momentary]
+instrument_id = f5.selectbox("Measure", measures, format_func=lambda i: REGISTRY[i].short_name, key="co_instrument")
+inst = REGISTRY[instrument_id]
+
+chosen = patients
+if isinstance(period, tuple) and len(period) == 2:
+    lo, hi = f"{period[0].isoformat()}T00:00:00Z", f"{period[1].isoformat()}T23:59:59Z"
+    chosen = chosen[chosen["first_infusion_at"].between(lo, hi)]
+if indication != "All":
+    chosen = chosen[chosen["indications"].str.split(",").map(lambda xs: indication in xs)]
+if route != "All":
+    chosen = chosen[chosen["route"] == route]
+if clinician != "All":
+    chosen = chosen[chosen["clinician"] == clinician]
+
+m = st.columns(5)
+m[0].metric("Patients in view", len(chosen), help=f"of {len(patients)} in the clinic")
+m[1].metric("Active (check-in in 30 days)", int((chosen["last_assessment_at"] >= (today - timedelta(days=30)).isoformat()).sum()))
+m[2].metric("Completed induction (≥4)", int((chosen["n_induction"] >= 4).sum()))
+m[3].metric("Boosters given", int(chosen["n_boosters"].fillna(0).sum()))
+m[4].metric("Open alerts", int(chosen["open_alerts"].fillna(0).sum()))
+
+if chosen.empty:
+    empty_state("No patients match these filters.")
+    st.stop()
+
+scores = store.cohort_scores(conn, instrument_id)
+scores = scores[scores["patient_id"].isin(chosen["patient_id"])]
+left, right = st.columns(2)
+with left:
+    st.subheader(f"{inst.short_name}: response and remission")
+    table = cohort.rates(inst, scores, chosen)
+    if table.empty or table["denominator"].sum() == 0:
+        empty_state("Not enough paired scores for these filters.")
+    else:
+        st.plotly_chart(charts.rates_figure(table), key="co_rates", width="stretch")
+    st.caption(
+        f"Baseline = last {inst.short_name} at or before the first infusion. Response = ≥"
+        f"{(inst.outcomes.response_reduction or 0) * 100:.0f} % below baseline {inst.outcomes.response_source}."
+        + (f" Remission = below {inst.outcomes.remission_below:g} {inst.outcomes.remission_source}, counted among patients not already below it at baseline."
+           if inst.outcomes.remission_below is not None else "")
+        + " Each rate shows numerator/denominator: patients with a baseline and a score in the window."
+        " End of induction follows McInnes 2022 (14-31 days after the last induction infusion) [S38]."
+    )
+with right:
+    st.subheader("Trajectory from the first infusion")
+    align = st.segmented_control("Align to", ["Weeks", "Infusion number"], default="Weeks", key="co_align")
+    if align == "Infusion number":
+        times = store.infusion_times(conn)
+        points = cohort.trajectory_by_infusion(scores, times[times["patient_id"].isin(chosen["patient_id"])])
+        fig = charts.cohort_trajectory(points, inst, x="infusion")
+    else:
+        points = cohort.trajectory_by_week(scores, chosen)
+        fig = charts.cohort_trajectory(points, inst, x="week")
+    st.plotly_chart(fig, key="co_trajectory", width="stretch")
+    st.caption("Median (line), interquartile range (band) and mean (dashed); points with fewer than 3 patients are hidden.")
+
+st.subheader("By indication")
+rows = []
+for ind in store.INDICATIONS:
+    ids = chosen[chosen["indications"].str.split(",").map(lambda xs, ind=ind: ind in xs)]
+    if ids.empty:
+        continue
+    t = cohort.rates(inst, scores[scores["patient_id"].isin(ids["patient_id"])], ids)
+    first = t[t["label"].str.startswith("Response · End")]
+    rows.append({
+        "Indication": ind,
+        "Patients": len(ids),
+        "Response at end of induction": f"{int(first['numerator'].sum())}/{int(first['denominator'].sum())}" if len(first) else "—",
+        "Boosters": int(ids["n_boosters"].fillna(0).sum()),
+        "Open alerts": int(ids["open_alerts"].fillna(0).sum()),
+    })
+st.dataframe(rows, hide_index=True, width="stretch")

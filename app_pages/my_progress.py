@@ -1,0 +1,55 @@
+"""My progress (patient, phone first).
+
+Spec: for each measure the patient has completed, a plain-language sentence ("your depression
+score has gone from 19 (moderately severe) to 8 (mild) since you started") and the same trend
+chart the therapist sees, simplified; an empty state before the first check-in. Only the
+signed-in patient's own record is ever read.
+"""
+
+import streamlit as st
+
+from progress import REGISTRY, charts, narrative, store
+from ui import context
+from ui.widgets import empty_state
+
+conn = context.db()
+user = context.require_user(conn, "patient")
+patient_id = user.patient_id
+context.audit_view(conn, user, patient_id, "my_progress")
+
+st.title("My progress")
+summaries = store.instrument_summaries(conn, patient_id)
+if summaries.empty:
+    empty_state("No check-ins yet. Your progress will appear here after your first check-in.")
+    st.stop()
+
+infusions = store.list_infusions(conn, patient_id)
+order = [i for i in REGISTRY if i in set(summaries["instrument"])]
+periodic = [i for i in order if not REGISTRY[i].momentary]
+for instrument_id in periodic:
+    inst = REGISTRY[instrument_id]
+    row = summaries.set_index("instrument").loc[instrument_id]
+    st.subheader(inst.short_name)
+    st.write(
+        narrative.progress_sentence(
+            inst,
+            row["baseline_total"],
+            inst.band_for(row["baseline_total"]),
+            row["latest_total"],
+            row["latest_band"],
+            int(row["n"]),
+        )
+    )
+    series = store.load_series(conn, patient_id, instrument_id)
+    st.plotly_chart(
+        charts.trend_figure(series, inst, infusions, simplified=True),
+        key=f"trend_{instrument_id}",
+        width="stretch",
+        config={"displayModeBar": False},
+    )
+    st.caption(f"{inst.recall_text} · shaded areas show the score ranges · markers along the bottom are your infusions")
+
+if infusions.shape[0]:
+    st.caption(f"Infusions so far: {len(infusions)} (most recent: {infusions['phase'].iloc[-1]}).")
+
+st.page_link("app_pages/checkin.py", label="Go to check-in", icon=":material/edit_note:")

@@ -1,0 +1,49 @@
+"""Entry point: page config, the sign-in gate, and navigation built from the signed-in role.
+
+Run with ``streamlit run dashboard.py``. With no database present, the demo clinic is built
+first (synthetic data only). Pages live in app_pages/ (never pages/: a deep link to a file in
+a pages/ folder could run it without this gate).
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from progress.auth import ROLE_PAGES
+from ui import context
+
+HERE = Path(__file__).resolve().parent
+PAGES = {
+    "checkin": ("app_pages/checkin.py", "Check-in", ":material/edit_note:"),
+    "my_progress": ("app_pages/my_progress.py", "My progress", ":material/show_chart:"),
+    "caseload": ("app_pages/caseload.py", "Caseload", ":material/groups:"),
+    "chart": ("app_pages/chart.py", "Patient chart", ":material/monitoring:"),
+    "record": ("app_pages/record.py", "Record a check-in", ":material/assignment_add:"),
+    "alerts": ("app_pages/alerts.py", "Alerts", ":material/notification_important:"),
+    "cohort": ("app_pages/cohort.py", "Cohort outcomes", ":material/insights:"),
+    "users": ("app_pages/users.py", "Users", ":material/manage_accounts:"),
+}
+
+context.ensure_database()
+conn = context.db()
+user = context.current_user(conn)
+st.set_page_config(
+    page_title="Ketamine clinic progress",
+    page_icon=":material/monitoring:",
+    layout="centered" if user is None or user.role == "patient" else "wide",
+)
+
+if user is None:
+    nav = st.navigation([st.Page(HERE / "app_pages/signin.py", title="Sign in", default=True)], position="hidden")
+else:
+    pages = [
+        st.Page(HERE / PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key, default=i == 0)
+        for i, key in enumerate(ROLE_PAGES[user.role])
+    ]
+    nav = st.navigation(pages)
+    with st.sidebar:
+        st.caption(f"Signed in as **{user.display_name}** ({user.role})")
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            context.sign_out(conn)
+            st.rerun()
+nav.run()

@@ -1,0 +1,362 @@
+"""``python -m progress``: the core behind a command line (score, import, export, demo, users).
+
+Thin on purpose: parse the arguments, call the core, print. Every subcommand is a pair of
+functions, ``_add_<name>(subparsers)`` to declare it and ``_cmd_<name>(args)`` to run it,
+listed in :data:`COMMANDS`; adding one is adding a pair and a line.
+
+Exit status: 0 on success; 2 for invalid input or usage, with a one-line message on stderr and
+nothing on stdout (a rejected import lists each problem on its own line).
+
+Only ``score`` is imported eagerly: the store pulls in sqlite-utils and pandas (about a second),
+so the modules that need them are imported inside the commands that use them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from progress import instruments, scoring
+from progress.errors import ImportRejected, NotFound, ProgressError, ValidationError
+
+_INT = re.compile(r"-?[0-9]+")
+# Literal here so that parsing does not import the store; test_cli checks they match the core.
+ROLES = ("patient", "therapist", "lead", "admin")  # store.ROLES
+EXPORT_KINDS = ("assessments", "infusions")  # io_csv.KINDS
+
+
+class UsageError(ProgressError):
+    """Invalid use of a command that argparse cannot see (e.g. an option needing another)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", type=Path, default=None,
+        help="SQLite database file (default: $PROGRESS_DB, else data/progress.db)",
+    )
+
+
+def _cli_actor():
+    from progress import store
+
+    return store.Actor.system("cli")
+
+
+def _open(args: argparse.Namespace):
+    from progress import store
+
+    return store.open_db(args.db if args.db is not None else store.default_db_path())
+
+
+# -- score -------------------------------------------------------------------------------
+
+
+def _add_score(sub) -> None:
+    p = sub.add_parser(
+        "score", help="score one completed form",
+        description="Score answers given in declaration order, e.g. "
+        "'python -m progress score phq9 2 2 2 2 2 2 2 2 2 --json'.",
+    )
+    p.add_argument("instrument", help=f"one of {', '.join(instruments.REGISTRY)}")
+    p.add_argument("answers", nargs="+", metavar="ANSWER", help="item values, whole numbers")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _parse_answer(text: str) -> int | str:
+    """Strict: digits (optionally negative) become int; anything else stays text, so the
+    scorer rejects it with its own message naming the item and the range."""
+    return int(text) if _INT.fullmatch(text) else text
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    result = scoring.score(args.instrument, [_parse_answer(a) for a in args.answers])
+    if args.json:
+        print(json.dumps(result.as_json()))
+        return 0
+    inst = instruments.get(result.instrument)
+    parts = [f"{inst.short_name} total {result.total:g}"]
+    if result.band:
+        parts.append(f"({result.band})")
+    if result.subscales:
+        parts.append("subscales " + " ".join(f"{k}={v:g}" for k, v in result.subscales.items()))
+    if result.flags:
+        parts.append("flags: " + ", ".join(result.flags))
+    print(" ".join(parts))
+    return 0
+
+
+# -- import / export ---------------------------------------------------------------------
+
+
+def _add_import(sub) -> None:
+    p = sub.add_parser(
+        "import", help="import an assessments or infusions CSV (all or nothing)",
+        description="Check every row of an exchange CSV, then store all of it or nothing. "
+        "The kind (assessments or infusions) is told by the header.",
+    )
+    p.add_argument("file", type=Path, help="CSV file (UTF-8)")
+    _db_option(p)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from progress import io_csv
+
+    db = _open(args)
+    report = io_csv.import_csv(db, args.file, actor=_cli_actor(), at=_now())
+    print(report.summary())
+    return 0
+
+
+def _add_export(sub) -> None:
+    p = sub.add_parser(
+        "export", help="export assessments or infusions as CSV",
+        description="Write the exchange CSV that 'import' reads ('-' for standard output).",
+    )
+    _db_option(p)
+    p.add_argument("--out", required=True, help="CSV file to write, or - for standard output")
+    p.add_argument("--kind", choices=EXPORT_KINDS, default="assessments")
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from progress import io_csv
+
+    db = _open(args)
+    if args.out == "-":
+        n = io_csv.export_csv(db, sys.stdout, kind=args.kind)
+        print(f"Wrote {n} {args.kind} row(s).", file=sys.stderr)
+    else:
+        n = io_csv.export_csv(db, args.out, kind=args.kind)
+        print(f"Wrote {n} {args.kind} row(s) to {args.out}.")
+    return 0
+
+
+# -- demo --------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    if not re.fullmatch(r"[0-9]+", text) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser(
+        "demo", help="build a synthetic clinic into an empty database",
+        description="Generate a reproducible synthetic clinic (same seed and anchor, same data).",
+    )
+    _db_option(p)
+    p.add_argument("--patients", type=_positive_int, default=None, help="number of patients")
+    p.add_argument("--seed", type=int, default=None, help="random seed")
+    p.add_argument("--anchor", type=_iso_date, default=None,
+                   help="the 'today' of the demo, YYYY-MM-DD (default: demo.DEFAULT_ANCHOR)")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    try:
+        from progress import demo  # lazy: the generator is only needed here
+    except ImportError as e:
+        raise ProgressError(f"The demo generator is not available ({e}).") from None
+    from progress import store
+
+    db = _open(args)
+    if not store.is_empty(db) or store.list_users(db):
+        raise UsageError(
+            "The database is not empty; the demo is only built into a new database file."
+        )
+    kwargs: dict[str, object] = {"anchor": args.anchor or demo.DEFAULT_ANCHOR}
+    if args.patients is not None:
+        kwargs["patients"] = args.patients
+    if args.seed is not None:
+        kwargs["seed"] = args.seed
+    started = time.perf_counter()
+    demo.build_demo(db, **kwargs)
+    seconds = time.perf_counter() - started
+    tables = ("patients", "users", "infusions", "assessments", "alerts")
+    counts = ", ".join(f"{db[t].count} {t}" for t in tables)
+    print(f"Built the demo clinic in {seconds:.2f} s: {counts}.")
+    return 0
+
+
+# -- users -------------------------------------------------------------------------------
+
+
+def _add_users(sub) -> None:
+    p = sub.add_parser("users", help="add, disable or reset the password of a user",
+                       description="Manage sign-in accounts. Each change is audited.")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    stdin_help = "read the password from the first line of standard input"
+
+    add = actions.add_parser("add", help="create a user", description="Create a user.")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--name", help="display name (default: the user name)")
+    add.add_argument("--patient", metavar="PATIENT_ID",
+                     help="the patient's record (required for, and only for, role patient)")
+    add.add_argument("--password-stdin", action="store_true", help=stdin_help)
+    _db_option(add)
+    add.set_defaults(func=_cmd_users_add)
+
+    dis = actions.add_parser("disable", help="disable a user",
+                             description="Disable a user: signing in stops at once.")
+    dis.add_argument("username")
+    _db_option(dis)
+    dis.set_defaults(func=_cmd_users_disable)
+
+    reset = actions.add_parser("reset-password", help="set a new password",
+                               description="Set a new password for a user.")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help=stdin_help)
+    _db_option(reset)
+    reset.set_defaults(func=_cmd_users_reset)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ValidationError("No password on standard input.")
+        return password
+    first = getpass.getpass("New password: ")
+    if first != getpass.getpass("Repeat the password: "):
+        raise ValidationError("The two passwords do not match.")
+    return first
+
+
+def _existing_user(db, username: str) -> dict:
+    from progress import store
+
+    row = store.get_user(db, username=username)
+    if row is None:
+        raise NotFound(f"No user {username!r}.")
+    return row
+
+
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    from progress import auth, store
+
+    db = _open(args)
+    if args.role == "patient":
+        if not args.patient:
+            raise UsageError("A patient user needs --patient PATIENT_ID.")
+        if not store.patient_exists(db, args.patient):
+            raise NotFound(f"No patient with id {args.patient!r}.")
+    elif args.patient:
+        raise UsageError("--patient is only for users with role patient.")
+    if store.get_user(db, username=args.username) is not None:
+        raise ValidationError(f"User name {args.username!r} is already taken.")
+    password_hash = auth.hash_password(_read_password(args.password_stdin))
+    now = _now()
+    with db.atomic():
+        store.add_user(db, args.username, args.role, display_name=args.name,
+                       password_hash=password_hash, patient_id=args.patient, created_at=now)
+        store.record_event(db, _cli_actor(), "user.create", now, args.patient,
+                           detail=f"{args.username} ({args.role})")
+    print(f"Created user {args.username} ({args.role}).")
+    return 0
+
+
+def _cmd_users_disable(args: argparse.Namespace) -> int:
+    from progress import store
+
+    db = _open(args)
+    row = _existing_user(db, args.username)
+    if row["disabled"]:
+        print(f"User {args.username} is already disabled.")
+        return 0
+    now = _now()
+    with db.atomic():
+        store.update_user(db, row["id"], disabled=1)
+        store.record_event(db, _cli_actor(), "user.disable", now, row["patient_id"], detail=args.username)
+    print(f"Disabled user {args.username}.")
+    return 0
+
+
+def _cmd_users_reset(args: argparse.Namespace) -> int:
+    from progress import auth, store
+
+    db = _open(args)
+    row = _existing_user(db, args.username)
+    password_hash = auth.hash_password(_read_password(args.password_stdin))
+    now = _now()
+    with db.atomic():
+        store.update_user(db, row["id"], password_hash=password_hash)
+        store.record_event(db, _cli_actor(), "user.password_reset", now, row["patient_id"],
+                           detail=args.username)
+    print(f"Set a new password for {args.username}.")
+    return 0
+
+
+# -- wiring ------------------------------------------------------------------------------
+
+Command = tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int] | None]
+
+# name -> (declare, run); run is None where the declaration sets its own per-action func.
+COMMANDS: dict[str, Command] = {
+    "score": (_add_score, _cmd_score),
+    "import": (_add_import, _cmd_import),
+    "export": (_add_export, _cmd_export),
+    "demo": (_add_demo, _cmd_demo),
+    "users": (_add_users, None),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m progress",
+        description="Measurement-based care for ketamine clinics: the core on the command line.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (declare, run) in COMMANDS.items():
+        declare(sub)
+        if run is not None:
+            sub.choices[name].set_defaults(func=run)
+    return parser
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    command = " ".join(filter(None, (args.command, getattr(args, "action", None))))
+    print(f"python -m progress {command}: error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ImportRejected as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(e.problems)} problem(s); nothing was imported.", file=sys.stderr)
+        return 2
+    except (ProgressError, OSError, sqlite3.DatabaseError) as e:
+        return _fail(args, str(e))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

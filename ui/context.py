@@ -1,0 +1,94 @@
+"""Per-run context: the database connection, the signed-in user, the clock.
+
+A new connection is opened on every script run (about 0.5 ms): SQLite connections cannot
+cross threads and each browser session runs in its own thread. The signed-in user is
+re-read from the database on every run, so a disabled account loses access at once and
+nothing in the browser is trusted. Nothing here caches patient data.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+
+import streamlit as st
+
+from progress import auth, store
+
+USER_KEY = "user_id"
+_BUILD_LOCK = threading.Lock()
+DEMO_PATIENTS = 200
+
+
+def db():
+    """This run's database connection (opened once per run, closed with the session state)."""
+    return store.open_db()
+
+
+def ensure_database() -> None:
+    """On a machine with no database, build the demo clinic once and say so on screen."""
+    conn = store.open_db()
+    try:
+        if not store.is_empty(conn):
+            return
+        with _BUILD_LOCK, st.spinner("No database found: creating the demo clinic (synthetic data)..."):
+            if store.is_empty(conn):
+                from progress import demo
+
+                started = datetime.now(UTC)
+                demo.build_demo(conn, patients=DEMO_PATIENTS, seed=7, anchor=date.today())
+                seconds = (datetime.now(UTC) - started).total_seconds()
+                st.session_state["demo_built"] = (
+                    f"Created the demo clinic ({DEMO_PATIENTS} synthetic patients) in "
+                    f"{seconds:.1f} s at {store.default_db_path()}. Sign in with a demo account."
+                )
+    finally:
+        conn.close()
+
+
+def now_iso() -> str:
+    """The shell's clock, as stored timestamps are written."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def current_user(conn) -> auth.User | None:
+    user_id = st.session_state.get(USER_KEY)
+    if user_id is None:
+        return None
+    user = auth.load_user(conn, user_id)
+    if user is None:  # disabled or removed since sign-in
+        st.session_state.pop(USER_KEY, None)
+    return user
+
+
+def require_user(conn, *roles: str) -> auth.User:
+    """The signed-in user, or stop the page (and say why) if there is none or the role is wrong."""
+    user = current_user(conn)
+    if user is None:
+        st.warning("Please sign in.")
+        st.stop()
+    if roles and user.role not in roles:
+        st.error("This page is not available for your role.")
+        st.stop()
+    return user
+
+
+def sign_in(conn, user: auth.User) -> None:
+    st.session_state[USER_KEY] = user.id
+    store.record_event(conn, user.actor("sign-in"), "session.sign_in", now_iso())
+
+
+def sign_out(conn) -> None:
+    user = current_user(conn)
+    if user is not None:
+        store.record_event(conn, user.actor("sign-out"), "session.sign_out", now_iso())
+    st.session_state.clear()
+
+
+def audit_view(conn, user: auth.User, patient_id: str, page: str) -> None:
+    """Record that ``user`` opened ``patient_id``'s record on ``page``, once per session and page."""
+    seen = st.session_state.setdefault("_audited_views", set())
+    key = (page, patient_id)
+    if key not in seen:
+        store.record_event(conn, user.actor(page), "record.view", now_iso(), patient_id)
+        seen.add(key)
