@@ -100,15 +100,16 @@ if flow and flow["queue"]:
     items = questions(inst, answers)
     if answers.get("phq9_9"):
         crisis_panel()
-    st.subheader(f"{inst.short_name} · {CONTEXT_LABELS[ctx]}")
+    st.markdown(f"**{inst.short_name}** · {CONTEXT_LABELS[ctx]}")
     if len(flow["queue"]) > 1:
         st.caption(f"Then: {', '.join(REGISTRY[i].short_name for i, _ in flow['queue'][1:])}")
     index = flow["index"]
     if index < len(items):
         item = items[index]
         st.progress(index / len(items), text=f"Question {index + 1} of {len(items)}")
-        st.caption(inst.preamble)
-        st.markdown(f"#### {item.text}")
+        if item.scored:
+            st.caption(inst.preamble)
+        st.subheader(item.text, anchor=False)
         for option in item.options:
             st.button(
                 option.label if len(item.options) > 5 else f"{option.value} · {option.label}",
