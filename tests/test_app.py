@@ -263,3 +263,28 @@ def test_my_progress_speaks_plainly_and_draws_the_simplified_chart(conn):
     assert not at.exception
     assert "Your depression score (PHQ-9) has gone from" in texts(at)
     assert at.get("plotly_chart")
+
+
+def test_patient_check_in_appears_on_the_therapists_caseload(conn):
+    patient = store.get_user(conn, username="patient")["patient_id"]
+    at = signed_in(conn, "patient")
+    at.session_state["checkin_flow"] = {"queue": [("phq9", "weekly")], "index": 0, "answers": {}}
+    at.run()
+    answer_all(at, [(f"phq9_{n}", 2) for n in range(1, 9)] + [("phq9_9", 0), ("phq9_10", 1)])
+    at.button(key="ci_submit").click().run()
+    assert any("Saved your PHQ-9: 16" in s.value for s in at.success)
+    caseload = signed_in(conn, "therapist").dataframe[0].value.set_index("patient_id")
+    assert caseload.loc[patient, "phq9"] == 16
+    assert caseload.loc[patient, "phq9_band"] == "moderately severe"
+    assert caseload.loc[patient, "days_since_checkin"] == 0
+
+
+def test_first_start_without_a_database_builds_the_demo_clinic_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROGRESS_DB", str(tmp_path / "fresh.db"))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert any("Created the demo clinic (200 synthetic patients)" in s.value for s in at.success)
+    fresh = store.open_db(tmp_path / "fresh.db")
+    assert len(store.list_patient_ids(fresh)) == 200
+    assert store.get_setting(fresh, "demo") == "1"
+    fresh.close()
