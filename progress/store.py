@@ -524,6 +524,17 @@ class Saved:
     alert_id: int | None
 
 
+def _safety_alert(score: Score) -> tuple[str, str]:
+    """Severity and reason for a positive PHQ-9 item 9: 1 is moderate, 2-3 high [S59]."""
+    value = score.answers.get("phq9_9", 0)
+    label = instruments.get(score.instrument).item("phq9_9").label_for(value)
+    reason = (
+        f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered "
+        f"'{label}' ({value} of 3). Please review and contact the patient [S59][S61]."
+    )
+    return ("high" if value >= 2 else "moderate"), reason
+
+
 def save_assessment(
     db: sqlite_utils.Database,
     patient_id: str,
@@ -542,7 +553,7 @@ def save_assessment(
     _check_choice("context", context, CONTEXTS)
     _check_choice("respondent", respondent, RESPONDENTS)
     at = to_iso(administered_at, field="administered_at")
-    instrument = instruments.get(score.instrument)
+    instruments.get(score.instrument)  # unknown instrument: fail before writing
     if not patient_exists(db, patient_id):
         raise NotFound(f"No patient with id {patient_id!r}.")
     with db.atomic():
@@ -551,21 +562,11 @@ def save_assessment(
         )
         alert_id = None
         if score.safety:
-            value = score.answers.get("phq9_9", 0)
-            severity = "high" if value >= 2 else "moderate"
-            label = instrument.item("phq9_9").label_for(value)
+            severity, reason = _safety_alert(score)
             alert_id = db.execute(
                 "INSERT INTO alerts(patient_id, assessment_id, kind, severity, reason, created_at) "
                 "VALUES (?,?,?,?,?,?)",
-                [
-                    patient_id,
-                    assessment_id,
-                    "safety",
-                    severity,
-                    f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered "
-                    f"'{label}' ({value} of 3). Please review and contact the patient [S59][S61].",
-                    at,
-                ],
+                [patient_id, assessment_id, "safety", severity, reason, at],
             ).lastrowid
         refresh_summary(db, patient_id, score.instrument)
         refresh_patient(db, patient_id)
@@ -857,13 +858,7 @@ def bulk_insert_assessments(
         )
         x_rows.extend((aid, k, v) for k, v in sc.answers.items())
         if sc.safety:
-            v = sc.answers["phq9_9"]
-            alert_rows.append(
-                (pid, aid, "safety", "high" if v >= 2 else "moderate",
-                 f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered "
-                 f"'{inst.item('phq9_9').label_for(v)}' ({v} of 3). Please review and contact the "
-                 "patient [S59][S61].", at)
-            )
+            alert_rows.append((pid, aid, "safety", *_safety_alert(sc), at))
     conn = db.conn
     conn.executemany(
         f"INSERT INTO assessments(id, {assessment_cols}) VALUES ({','.join('?' * 16)})", a_rows

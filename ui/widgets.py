@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-CONTEXT_LABELS = {
-    "intake": "Intake",
-    "pre_infusion": "Before infusion",
-    "post_infusion": "After infusion",
-    "weekly": "Weekly",
-    "maintenance": "Maintenance",
-    "booster": "Booster",
-}
+from progress.charts import CONTEXT_LABELS
+
+__all__ = ["CONTEXT_LABELS", "band_text", "crisis_panel", "empty_state", "fmt_total"]
+
 
 
 def crisis_panel() -> None:
