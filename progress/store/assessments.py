@@ -1,0 +1,151 @@
+"""Saving and reading assessments: one transaction per check-in with its alert, summary and audit row."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlite_utils
+
+from progress import instruments
+from progress.errors import NotFound
+from progress.model import Score
+from progress.store.audit import Actor, record_event
+from progress.store.connection import _check_choice
+from progress.store.people import patient_exists
+from progress.store.schema import CONTEXTS, RESPONDENTS
+from progress.store.summaries import refresh_patient, refresh_summary
+from progress.timeutil import to_iso
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a save produced: the assessment id and, if the safety item was positive, the alert."""
+
+    assessment_id: int
+    alert_id: int | None
+
+
+def _safety_alert(score: Score) -> tuple[str, str]:
+    """Severity and reason for a positive PHQ-9 item 9: 1 is moderate, 2-3 high [S59]."""
+    value = score.answers.get("phq9_9", 0)
+    label = instruments.get(score.instrument).item("phq9_9").label_for(value)
+    reason = (
+        f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered "
+        f"'{label}' ({value} of 3). Please review and contact the patient [S59][S61]."
+    )
+    return ("high" if value >= 2 else "moderate"), reason
+
+
+def save_assessment(
+    db: sqlite_utils.Database,
+    patient_id: str,
+    score: Score,
+    *,
+    administered_at: str,
+    context: str,
+    respondent: str = "self",
+    infusion_id: int | None = None,
+    entered_by: int | None = None,
+    total_only: bool = False,
+    actor: Actor | None = None,
+) -> Saved:
+    """Store one scored assessment, its answers, its safety alert, the patient's summary and an
+    audit event, all in one transaction: if any part fails, nothing is written."""
+    _check_choice("context", context, CONTEXTS)
+    _check_choice("respondent", respondent, RESPONDENTS)
+    at = to_iso(administered_at, field="administered_at")
+    instruments.get(score.instrument)  # unknown instrument: fail before writing
+    if not patient_exists(db, patient_id):
+        raise NotFound(f"No patient with id {patient_id!r}.")
+    with db.atomic():
+        assessment_id = _insert_assessment(
+            db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only
+        )
+        alert_id = None
+        if score.safety:
+            severity, reason = _safety_alert(score)
+            alert_id = db.execute(
+                "INSERT INTO alerts(patient_id, assessment_id, kind, severity, reason, created_at) "
+                "VALUES (?,?,?,?,?,?)",
+                [patient_id, assessment_id, "safety", severity, reason, at],
+            ).lastrowid
+        refresh_summary(db, patient_id, score.instrument)
+        refresh_patient(db, patient_id)
+        if actor is not None:
+            record_event(db, actor, "assessment.create", at, patient_id, detail=score.instrument)
+            if alert_id is not None:
+                record_event(db, actor, "alert.create", at, patient_id, detail=f"alert {alert_id}")
+    return Saved(assessment_id, alert_id)
+
+
+def _insert_assessment(
+    db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only
+) -> int:
+    instrument = instruments.get(score.instrument)
+    cur = db.execute(
+        "INSERT INTO assessments(patient_id, instrument, instrument_version, recall_period, "
+        "administered_at, context, infusion_id, respondent, entered_by, total, band, subscales, "
+        "flags, n_missing, prorated, total_only) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            patient_id, instrument.id, instrument.version, instrument.recall_period, at, context,
+            infusion_id, respondent, entered_by, score.total, score.band,
+            json.dumps(score.subscales), json.dumps(list(score.flags)), score.n_missing,
+            int(score.prorated), int(total_only),
+        ],
+    )
+    db.conn.executemany(
+        "INSERT INTO answers(assessment_id, item_id, value) VALUES (?,?,?)",
+        [(cur.lastrowid, k, v) for k, v in score.answers.items()],
+    )
+    return cur.lastrowid
+
+
+def load_series(
+    db: sqlite_utils.Database,
+    patient_id: str,
+    instrument_id: str | None = None,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+) -> pd.DataFrame:
+    """One patient's assessments in time order (optionally one instrument, a date range)."""
+    where, params = ["patient_id = ?"], [patient_id]
+    if instrument_id:
+        where.append("instrument = ?")
+        params.append(instrument_id)
+    if since:
+        where.append("administered_at >= ?")
+        params.append(to_iso(since))
+    if until:
+        where.append("administered_at <= ?")
+        params.append(to_iso(until))
+    cols = [
+        "id", "instrument", "administered_at", "context", "infusion_id", "respondent", "total",
+        "band", "subscales", "flags", "n_missing", "prorated", "total_only", "recall_period",
+    ]
+    rows = db.execute(
+        f"SELECT {', '.join(cols)} FROM assessments WHERE {' AND '.join(where)} "
+        "ORDER BY administered_at, id",
+        params,
+    ).fetchall()
+    df = pd.DataFrame(rows, columns=cols)
+    if len(df):
+        df["flags"] = df["flags"].map(json.loads)
+        df["subscales"] = df["subscales"].map(json.loads)
+    return df
+
+
+def load_answers(db: sqlite_utils.Database, patient_id: str, instrument_id: str) -> pd.DataFrame:
+    """Item answers in long form: assessment_id, administered_at, item_id, value."""
+    rows = db.execute(
+        "SELECT a.id, a.administered_at, x.item_id, x.value FROM assessments a "
+        "JOIN answers x ON x.assessment_id = a.id WHERE a.patient_id = ? AND a.instrument = ? "
+        "ORDER BY a.administered_at, a.id",
+        [patient_id, instrument_id],
+    ).fetchall()
+    return pd.DataFrame(rows, columns=["assessment_id", "administered_at", "item_id", "value"])
+
+
+__all__ = ['Saved', 'save_assessment', 'load_series', 'load_answers']

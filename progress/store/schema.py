@@ -1,0 +1,158 @@
+"""Schema constants, the DDL of each migration, and the choices the CHECK constraints allow.
+
+Add a migration by appending a new DDL string to MIGRATIONS (never edit a released one);
+keep each self-contained (CREATE TABLE, ALTER TABLE ADD COLUMN)."""
+
+from __future__ import annotations
+
+CONTEXTS = ("intake", "pre_infusion", "post_infusion", "weekly", "maintenance", "booster")
+ROUTES = ("IV", "IM", "intranasal", "oral-sublingual")
+PHASES = ("induction", "maintenance", "booster")
+RESPONDENTS = ("self", "clinician", "import")
+INDICATIONS = ("depression", "anxiety", "PTSD", "chronic pain")
+ROLES = ("patient", "therapist", "lead", "admin")
+
+_SCHEMA_V1 = """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('patient','therapist','lead','admin')),
+    password_hash TEXT,
+    patient_id TEXT REFERENCES patients(id),
+    disabled INTEGER NOT NULL DEFAULT 0,
+    is_demo INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE patients (
+    id TEXT PRIMARY KEY,
+    indications TEXT NOT NULL DEFAULT '',
+    therapist_id INTEGER REFERENCES users(id),
+    status TEXT NOT NULL DEFAULT 'active',
+    created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX patients_therapist ON patients(therapist_id);
+CREATE TABLE courses (
+    id INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    started_at TEXT NOT NULL,
+    planned_induction INTEGER NOT NULL DEFAULT 6,
+    induction_window_days INTEGER NOT NULL DEFAULT 21,
+    route TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active',
+    notes TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX courses_patient ON courses(patient_id);
+CREATE TABLE infusions (
+    id INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    course_id INTEGER REFERENCES courses(id),
+    administered_at TEXT NOT NULL,
+    route TEXT NOT NULL CHECK (route IN ('IV','IM','intranasal','oral-sublingual')),
+    dose_mg_per_kg REAL,
+    dose_mg REAL,
+    phase TEXT NOT NULL CHECK (phase IN ('induction','maintenance','booster')),
+    side_effects TEXT NOT NULL DEFAULT '[]'
+) STRICT;
+CREATE INDEX infusions_patient_time ON infusions(patient_id, administered_at);
+CREATE TABLE assessments (
+    id INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    instrument TEXT NOT NULL,
+    instrument_version TEXT NOT NULL,
+    recall_period TEXT NOT NULL,
+    administered_at TEXT NOT NULL,
+    context TEXT NOT NULL CHECK (context IN
+        ('intake','pre_infusion','post_infusion','weekly','maintenance','booster')),
+    infusion_id INTEGER REFERENCES infusions(id),
+    respondent TEXT NOT NULL CHECK (respondent IN ('self','clinician','import')),
+    entered_by INTEGER REFERENCES users(id),
+    total REAL NOT NULL,
+    band TEXT,
+    subscales TEXT NOT NULL DEFAULT '{}',
+    flags TEXT NOT NULL DEFAULT '[]',
+    n_missing INTEGER NOT NULL DEFAULT 0,
+    prorated INTEGER NOT NULL DEFAULT 0,
+    total_only INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX assessments_series ON assessments(patient_id, instrument, administered_at, total);
+CREATE TABLE answers (
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+    item_id TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    PRIMARY KEY (assessment_id, item_id)
+) STRICT;
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    assessment_id INTEGER REFERENCES assessments(id),
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','acknowledged','resolved')),
+    acknowledged_by INTEGER REFERENCES users(id),
+    acknowledged_at TEXT,
+    resolved_by INTEGER REFERENCES users(id),
+    resolved_at TEXT,
+    note TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX alerts_patient_status ON alerts(patient_id, status);
+CREATE INDEX alerts_status ON alerts(status, created_at);
+CREATE TABLE audit_events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_id INTEGER,
+    role TEXT,
+    action TEXT NOT NULL,
+    patient_id TEXT,
+    source TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_patient ON audit_events(patient_id, at);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_events
+    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events
+    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TABLE summaries (
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    instrument TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    baseline_total REAL,
+    baseline_at TEXT,
+    latest_total REAL NOT NULL,
+    latest_at TEXT NOT NULL,
+    latest_band TEXT,
+    nadir_total REAL NOT NULL,
+    nadir_at TEXT NOT NULL,
+    change REAL,
+    pct_change REAL,
+    status TEXT NOT NULL,
+    reliable TEXT,
+    PRIMARY KEY (patient_id, instrument)
+) STRICT;
+CREATE TABLE patient_summaries (
+    patient_id TEXT PRIMARY KEY REFERENCES patients(id),
+    last_assessment_at TEXT,
+    first_infusion_at TEXT,
+    last_infusion_at TEXT,
+    n_infusions INTEGER NOT NULL DEFAULT 0,
+    n_boosters INTEGER NOT NULL DEFAULT 0,
+    phase TEXT,
+    route TEXT,
+    open_alerts INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+GENESIS_HASH = "0" * 64
+
+
+__all__ = ['CONTEXTS', 'ROUTES', 'PHASES', 'RESPONDENTS', 'INDICATIONS', 'ROLES', 'MIGRATIONS', 'SCHEMA_VERSION', 'GENESIS_HASH']
