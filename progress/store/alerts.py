@@ -14,6 +14,26 @@ from progress.store.summaries import refresh_patient
 from progress.timeutil import to_iso
 
 
+def create_alert(
+    db: sqlite_utils.Database,
+    patient_id: str,
+    *,
+    kind: str,
+    severity: str,
+    reason: str,
+    at: str,
+    assessment_id: int | None = None,
+) -> int:
+    """Insert an open alert and return its id. Call inside the caller's ``db.atomic()`` so the
+    alert lands in the same transaction as the record that raised it (then refresh the
+    patient summary and audit it, as :func:`save_assessment` does)."""
+    return db.execute(
+        "INSERT INTO alerts(patient_id, assessment_id, kind, severity, reason, created_at) "
+        "VALUES (?,?,?,?,?,?)",
+        [patient_id, assessment_id, kind, severity, reason, to_iso(at)],
+    ).lastrowid
+
+
 def list_alerts(
     db: sqlite_utils.Database,
     *,
@@ -55,4 +75,4 @@ def acknowledge_alert(db: sqlite_utils.Database, alert_id: int, actor: Actor, at
 
 
 
-__all__ = ['list_alerts', 'acknowledge_alert']
+__all__ = ['create_alert', 'list_alerts', 'acknowledge_alert']

@@ -11,6 +11,7 @@ import sqlite_utils
 from progress import instruments
 from progress.errors import NotFound
 from progress.model import Score
+from progress.store.alerts import create_alert
 from progress.store.audit import Actor, record_event
 from progress.store.connection import _check_choice
 from progress.store.people import patient_exists
@@ -66,11 +67,10 @@ def save_assessment(
         alert_id = None
         if score.safety:
             severity, reason = _safety_alert(score)
-            alert_id = db.execute(
-                "INSERT INTO alerts(patient_id, assessment_id, kind, severity, reason, created_at) "
-                "VALUES (?,?,?,?,?,?)",
-                [patient_id, assessment_id, "safety", severity, reason, at],
-            ).lastrowid
+            alert_id = create_alert(
+                db, patient_id, kind="safety", severity=severity, reason=reason, at=at,
+                assessment_id=assessment_id,
+            )
         refresh_summary(db, patient_id, score.instrument)
         refresh_patient(db, patient_id)
         if actor is not None:
