@@ -22,6 +22,7 @@ PAGES = {
     "alerts": ("app_pages/alerts.py", "Alerts", ":material/notification_important:"),
     "cohort": ("app_pages/cohort.py", "Cohort outcomes", ":material/insights:"),
     "users": ("app_pages/users.py", "Users", ":material/manage_accounts:"),
+    "audit": ("app_pages/audit.py", "Audit trail", ":material/policy:"),
 }
 
 context.ensure_database()

@@ -67,5 +67,6 @@ event = st.dataframe(
 st.caption("Select a row to open the patient's chart. Click a column header to sort.")
 rows = event["selection"]["rows"] if event else []
 if rows:
+    context.audit_once(conn, user, "record.open", "caseload", view.iloc[rows[0]]["patient_id"])
     st.session_state["chart_patient"] = view.iloc[rows[0]]["patient_id"]
     st.switch_page("app_pages/chart.py", query_params={"patient": view.iloc[rows[0]]["patient_id"]})

@@ -53,3 +53,12 @@ if infusions.shape[0]:
     st.caption(f"Infusions so far: {len(infusions)} (most recent: {infusions['phase'].iloc[-1]}).")
 
 st.page_link("app_pages/checkin.py", label="Go to check-in", icon=":material/edit_note:")
+
+with st.expander("Who has looked at my record"):
+    log = store.record_access_log(conn, patient_id)
+    others = log[log["role"] != "patient"]
+    if others.empty:
+        st.write("Nobody but you has opened your record yet.")
+    else:
+        st.caption("Every time someone at the clinic opens or exports your record, it is logged here.")
+        st.dataframe(others, hide_index=True, width="stretch", key="my_access_log")

@@ -137,9 +137,10 @@ def _add_export(sub) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from progress import io_csv
+    from progress import io_csv, store
 
     db = _open(args)
+    store.record_export(db, _cli_actor(), args.kind, _now())  # each exported patient's access log
     if args.out == "-":
         n = io_csv.export_csv(db, sys.stdout, kind=args.kind)
         print(f"Wrote {n} {args.kind} row(s).", file=sys.stderr)
@@ -312,6 +313,33 @@ def _cmd_users_reset(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- audit -------------------------------------------------------------------------------
+
+
+def _add_audit(sub) -> None:
+    p = sub.add_parser("audit", help="check the audit trail",
+                       description="Check the hash chain of the append-only audit trail.")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    verify = actions.add_parser(
+        "verify", help="re-hash the chain (exit 0 if intact, 1 if broken)",
+        description="Re-hash every audit event from the first; report the first broken one.")
+    _db_option(verify)
+    verify.set_defaults(func=_cmd_audit_verify)
+
+
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    from progress import store
+
+    if args.db is not None and not Path(args.db).exists():
+        raise NotFound(f"No database file at {args.db}.")
+    ok, checked, broken = store.verify_audit_chain(_open(args))
+    if ok:
+        print(f"Audit chain intact: {checked} event(s) checked.")
+        return 0
+    print(f"Audit chain BROKEN at event {broken}: {checked} event(s) before it check out.")
+    return 1
+
+
 # -- wiring ------------------------------------------------------------------------------
 
 Command = tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int] | None]
@@ -323,6 +351,7 @@ COMMANDS: dict[str, Command] = {
     "export": (_add_export, _cmd_export),
     "demo": (_add_demo, _cmd_demo),
     "users": (_add_users, None),
+    "audit": (_add_audit, None),
 }
 
 

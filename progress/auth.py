@@ -32,8 +32,8 @@ _HASHER = PasswordHasher(
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "patient": ("checkin", "my_progress"),
     "therapist": ("caseload", "chart", "record", "alerts"),
-    "lead": ("cohort", "alerts"),
-    "admin": ("users",),
+    "lead": ("cohort", "alerts", "audit"),
+    "admin": ("users", "audit"),
 }
 
 

@@ -23,6 +23,7 @@ PAGE_FILES = {
     "alerts": "app_pages/alerts.py",
     "cohort": "app_pages/cohort.py",
     "users": "app_pages/users.py",
+    "audit": "app_pages/audit.py",
 }
 TITLES = {
     "checkin": "Check-in",
@@ -33,6 +34,7 @@ TITLES = {
     "alerts": "Alerts",
     "cohort": "Cohort outcomes",
     "users": "Users",
+    "audit": "Audit trail",
 }
 
 

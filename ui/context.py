@@ -92,3 +92,13 @@ def audit_view(conn, user: auth.User, patient_id: str, page: str) -> None:
     if key not in seen:
         store.record_event(conn, user.actor(page), "record.view", now_iso(), patient_id)
         seen.add(key)
+
+
+def audit_once(conn, user: auth.User, action: str, page: str, patient_id: str | None = None, detail: str = "") -> None:
+    """Record ``action`` by ``user`` on ``page`` once per session for the same patient and detail
+    (a rerun of the same view is not a new read)."""
+    seen = st.session_state.setdefault("_audited_views", set())
+    key = (action, page, patient_id, detail)
+    if key not in seen:
+        store.record_event(conn, user.actor(page), action, now_iso(), patient_id, detail=detail)
+        seen.add(key)

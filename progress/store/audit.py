@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import sqlite_utils
 
+from progress.errors import ValidationError
 from progress.store.connection import _frame
 from progress.store.schema import GENESIS_HASH
 from progress.timeutil import to_iso
@@ -41,7 +44,34 @@ def record_event(
     patient_id: str | None = None,
     detail: str = "",
 ) -> None:
-    """Append an audit event chained to the previous one. Never holds scores or answers."""
+    """Append an audit event chained to the previous one. Never holds scores or answers.
+
+    Inside the caller's transaction the event joins it. On its own it takes the write lock
+    first (BEGIN IMMEDIATE), so two processes cannot read the same previous hash and fork
+    the chain, and a busy database is waited for rather than failing.
+    """
+    with _write_lock(db):
+        _append(db, actor, action, at, patient_id, detail)
+
+
+@contextmanager
+def _write_lock(db: sqlite_utils.Database) -> Iterator[None]:
+    """Join the caller's transaction, or open one that holds the write lock from the start."""
+    if db.conn.in_transaction:
+        yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("COMMIT")
+
+
+def _append(
+    db: sqlite_utils.Database, actor: Actor, action: str, at: str, patient_id: str | None, detail: str
+) -> None:
     prev_row = db.execute("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
     prev = prev_row[0] if prev_row else GENESIS_HASH
     row = {
@@ -73,20 +103,67 @@ def verify_audit_chain(db: sqlite_utils.Database) -> tuple[bool, int, int | None
         n += 1
     return True, n, None
 
-def audit_events(db: sqlite_utils.Database, patient_id: str | None = None, limit: int = 200) -> pd.DataFrame:
+def audit_events(
+    db: sqlite_utils.Database,
+    patient_id: str | None = None,
+    limit: int = 200,
+    *,
+    actions: Sequence[str] | None = None,
+    user_id: int | None = None,
+) -> pd.DataFrame:
+    """Newest first: the audit trail, optionally for one patient, some actions or one user."""
+    where, params = [], []
     if patient_id:
-        return _frame(
-            db,
-            "SELECT e.at, e.action, e.source, e.role, u.display_name AS who FROM audit_events e "
-            "LEFT JOIN users u ON u.id = e.user_id WHERE e.patient_id = ? ORDER BY e.id DESC LIMIT ?",
-            [patient_id, limit],
-        )
+        where.append("e.patient_id = ?")
+        params.append(patient_id)
+    if actions:
+        where.append(f"e.action IN ({','.join('?' * len(actions))})")
+        params.extend(actions)
+    if user_id is not None:
+        where.append("e.user_id = ?")
+        params.append(user_id)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    patient_col = "" if patient_id else "e.patient_id, "
     return _frame(
         db,
-        "SELECT e.at, e.action, e.patient_id, e.source, e.role, u.display_name AS who "
-        "FROM audit_events e LEFT JOIN users u ON u.id = e.user_id ORDER BY e.id DESC LIMIT ?",
-        [limit],
+        f"SELECT e.at, e.action, {patient_col}e.source, e.role, u.display_name AS who, e.detail "
+        f"FROM audit_events e LEFT JOIN users u ON u.id = e.user_id {clause} "
+        "ORDER BY e.id DESC LIMIT ?",
+        [*params, limit],
     )
 
 
-__all__ = ['Actor', 'record_event', 'verify_audit_chain', 'audit_events']
+_EXPORT_TABLES = {"assessments": "assessments", "infusions": "infusions"}
+
+
+def record_export(db: sqlite_utils.Database, actor: Actor, kind: str, at: str) -> int:
+    """One ``record.export`` event per patient whose rows of ``kind`` an export wrote, in one
+    transaction, so each patient's access log shows the export. Returns the patient count."""
+    table = _EXPORT_TABLES.get(kind)
+    if table is None:
+        raise ValidationError(f"Export kind {kind!r} is not one of {', '.join(_EXPORT_TABLES)}.")
+    pids = [r[0] for r in db.execute(f"SELECT DISTINCT patient_id FROM {table} ORDER BY patient_id")]
+    with _write_lock(db):
+        for pid in pids:
+            _append(db, actor, "record.export", at, pid, f"{kind} csv")
+    return len(pids)
+
+
+# Actions that mean someone read (not wrote) a patient's identified record.
+READ_ACTIONS = ("record.view", "record.open", "record.break_glass", "record.export")
+
+
+def record_access_log(db: sqlite_utils.Database, patient_id: str, limit: int = 200) -> pd.DataFrame:
+    """Who opened ``patient_id``'s record, when, from where, and why when a reason was given:
+    what a patient is shown about their own record."""
+    return _frame(
+        db,
+        "SELECT e.at, COALESCE(u.display_name, 'system') AS who, e.role, e.action, e.source, "
+        "e.detail FROM audit_events e LEFT JOIN users u ON u.id = e.user_id "
+        f"WHERE e.patient_id = ? AND e.action IN ({','.join('?' * len(READ_ACTIONS))}) "
+        "ORDER BY e.id DESC LIMIT ?",
+        [patient_id, *READ_ACTIONS, limit],
+    )
+
+
+__all__ = ['Actor', 'record_event', 'verify_audit_chain', 'audit_events', 'READ_ACTIONS', 'record_access_log', 'record_export']

@@ -54,11 +54,18 @@ def migrate(db: sqlite_utils.Database) -> int:
             f"Database schema version {current} is newer than this program ({SCHEMA_VERSION})."
         )
     for version in range(current + 1, SCHEMA_VERSION + 1):
-        script = MIGRATIONS[version - 1]
-        with db.atomic():
-            for statement in _split_sql(script):
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version={version}")
+        # Several processes may open a new file at once: take the write lock first and re-read
+        # the version inside it, so each migration runs exactly once.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(db) < version:
+                for statement in _split_sql(MIGRATIONS[version - 1]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version={version}")
+        except BaseException:
+            db.conn.rollback()
+            raise
+        db.execute("COMMIT")
     return SCHEMA_VERSION
 
 
