@@ -1,4 +1,5 @@
-"""FHIR R4 exchange: read a PHQ-9 or GAD-7 QuestionnaireResponse into our item ids.
+"""FHIR R4 exchange: read QuestionnaireResponses (ours, and PHQ-9 / GAD-7 from other
+systems) into our item ids; import them all or nothing; export Bundles (see fhir_build).
 
 Two linkId styles are in use and both are read (clinical-reference.md section 4.1):
 
@@ -16,15 +17,25 @@ all of them come from the instrument declarations.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 
-from progress import instruments, scoring
-from progress.errors import ValidationError
+import sqlite_utils
+
+from progress import fhir_build, instruments, scoring, store
+from progress.errors import ImportRejected, NotFound, ProgressError, ValidationError
+from progress.io_csv import IMPORT_RESPONDENT, ImportReport
 from progress.model import Item, Score
+from progress.timeutil import to_iso
 
-#: Instruments this reader knows how to detect and map.
+#: Instruments read from other systems' responses. Our own exports (Questionnaire URL under
+#: ``fhir_build.QUESTIONNAIRE_BASE``) are read for every declared instrument.
 SUPPORTED = ("phq9", "gad7")
 
 LOINC_SYSTEM = "http://loinc.org"
@@ -200,6 +211,9 @@ def _candidates(link_id: str) -> list[tuple[str, str | None]]:
 
 
 def _resolve(link_id: str, instrument_id: str) -> str | None:
+    own = fhir_build.link_targets(instruments.get(instrument_id))
+    if link_id in own:  # our own Questionnaire's linkIds (any instrument we export)
+        return own[link_id] or _TOTAL
     for inst, target in _candidates(link_id):
         if inst == instrument_id:
             return target
@@ -218,6 +232,14 @@ def _detect(resource: Mapping, answered: list[tuple[str, list]]) -> str:
             by_instrument.setdefault(inst, []).append(link_id)
     from_items = set(by_instrument)
     url = str(resource.get("questionnaire") or "")
+    own = _own_instrument(url)
+    if own is not None:
+        if from_items - {own}:
+            raise ValidationError(
+                f"Questionnaire {url!r} names {own} but the items are "
+                f"{', '.join(sorted(from_items))}."
+            )
+        return own
     from_url = {inst for inst, pattern in _URL_PATTERNS.items() if pattern.search(url)}
     if len(from_items) > 1:
         parts = "; ".join(
@@ -238,6 +260,16 @@ def _detect(resource: Mapping, answered: list[tuple[str, list]]) -> str:
         f"Cannot tell which instrument this response is (questionnaire {url!r}); "
         f"supported: {', '.join(SUPPORTED)}."
     )
+
+
+def _own_instrument(url: str) -> str | None:
+    """The instrument id of one of our own Questionnaire URLs (``.../Questionnaire/pcl5|1.0``)."""
+    base = url.split("|", 1)[0]
+    if not base.startswith(fhir_build.QUESTIONNAIRE_BASE):
+        return None
+    instrument_id = base.removeprefix(fhir_build.QUESTIONNAIRE_BASE)
+    instruments.get(instrument_id)  # UnknownInstrument names the known ones
+    return instrument_id
 
 
 # -- values -------------------------------------------------------------------------------
@@ -323,4 +355,242 @@ def _total_value(link_id: str, answer: Mapping) -> float:
     return float(raw)
 
 
-__all__ = ["SUPPORTED", "answers_from_questionnaire_response", "check_total"]
+# -- export -------------------------------------------------------------------------------
+
+
+def export_bundle(
+    db: sqlite_utils.Database,
+    patient_ids: Sequence[str] | None = None,
+    *,
+    timestamp: str | None = None,
+) -> dict:
+    """A Bundle of one patient, several, or the whole clinic (``patient_ids=None``).
+
+    Raises NotFound for a patient id that is not in the database, so a typo does not export
+    an empty file that looks like success.
+    """
+    if patient_ids is not None:
+        for pid in patient_ids:
+            if not store.patient_exists(db, pid):
+                raise NotFound(f"No patient with id {pid!r}.")
+    return fhir_build.bundle(
+        store.exchange_patients(db, patient_ids),
+        store.exchange_assessments(db, patient_ids),
+        timestamp=timestamp,
+    )
+
+
+def write_bundle(bundle: Mapping, out: str | os.PathLike | IO[str]) -> int:
+    """Write a Bundle as UTF-8 JSON (a path, or an open text file); returns its entry count."""
+    text = json.dumps(bundle, indent=1, ensure_ascii=False) + "\n"
+    if isinstance(out, str | os.PathLike):
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+    return len(bundle.get("entry", []))
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Response:
+    patient_id: str
+    administered_at: str
+    context: str
+    score: Score
+    total_only: bool
+
+
+def parse_fhir(
+    source: str | os.PathLike | bytes | Mapping,
+    *,
+    context: str = "weekly",
+    patient_id: str | None = None,
+) -> list[_Response]:
+    """Read and check a QuestionnaireResponse or a Bundle of them, writing nothing.
+
+    Other resources in a Bundle (Questionnaire, Patient, Observation) are read only to find
+    patients; Observations are derived from the responses and are not imported twice.
+    ``context`` applies where a response does not carry our context extension;
+    ``patient_id`` overrides every response's subject. Raises ImportRejected listing every
+    problem as ``"entry N: message"``.
+    """
+    resource = _load_json(source)
+    kind = resource.get("resourceType") if isinstance(resource, Mapping) else None
+    if kind == "QuestionnaireResponse":
+        entries: list[tuple[str | None, Any]] = [(None, resource)]
+    elif kind == "Bundle":
+        raw = resource.get("entry") or []
+        if not isinstance(raw, list):
+            raise ImportRejected(["Bundle.entry must be a list."])
+        entries = [
+            (e.get("fullUrl") if isinstance(e, Mapping) else None,
+             e.get("resource") if isinstance(e, Mapping) else e)
+            for e in raw
+        ]
+    else:
+        raise ImportRejected(
+            [f"Expected a QuestionnaireResponse or a Bundle of them; got {kind!r}."]
+        )
+    patients = _bundle_patients(entries)
+    problems: list[str] = []
+    records: list[_Response] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    if context not in store.CONTEXTS:
+        raise ValidationError(f"context {context!r} is not one of {', '.join(store.CONTEXTS)}.")
+    for n, (_url, res) in enumerate(entries, start=1):
+        if not isinstance(res, Mapping) or res.get("resourceType") != "QuestionnaireResponse":
+            continue
+        where = f"entry {n}" + (f" (QuestionnaireResponse {res['id']})" if res.get("id") else "")
+        try:
+            record = _read_response(res, patients, context, patient_id)
+        except ProgressError as e:
+            problems.append(f"{where}: {e}")
+            continue
+        key = (record.patient_id, record.score.instrument, record.administered_at)
+        if key in seen:
+            problems.append(f"{where}: duplicates entry {seen[key]} ({', '.join(key)}).")
+            continue
+        seen[key] = n
+        records.append(record)
+    if not records and not problems:
+        problems.append("The file holds no QuestionnaireResponse to import.")
+    if problems:
+        raise ImportRejected(problems)
+    return records
+
+
+def import_fhir(
+    db: sqlite_utils.Database,
+    source: str | os.PathLike | bytes | Mapping,
+    *,
+    actor: store.Actor | None = None,
+    at: str | None = None,
+    context: str = "weekly",
+    patient_id: str | None = None,
+) -> ImportReport:
+    """Check every response first, then store all of them or nothing (as CSV import does).
+
+    New patients are created; safety alerts are raised for positive PHQ-9 item 9 answers as
+    for any other assessment. ``at`` is the audit time (required with ``actor``).
+    """
+    if actor is not None and at is None:
+        raise ValidationError("An audited import needs the time of import 'at'.")
+    records = parse_fhir(source, context=context, patient_id=patient_id)
+    touched: dict[str, str] = {}
+    for rec in records:
+        first = touched.get(rec.patient_id)
+        if first is None or rec.administered_at < first:
+            touched[rec.patient_id] = rec.administered_at
+    created = 0
+    with db.atomic():
+        for pid, first_at in touched.items():
+            if not store.patient_exists(db, pid):
+                store.add_patient(db, pid, created_at=first_at)
+                created += 1
+                if actor is not None:
+                    store.record_event(db, actor, "patient.create", at, pid, detail="fhir import")
+        store.bulk_insert_assessments(
+            db,
+            [(r.patient_id, r.score, r.administered_at, r.context, IMPORT_RESPONDENT, None,
+              r.total_only) for r in records],
+        )
+        store.refresh_all(db, list(touched))
+        if actor is not None:
+            counts: dict[str, int] = {}
+            for rec in records:
+                counts[rec.patient_id] = counts.get(rec.patient_id, 0) + 1
+            for pid, n in counts.items():
+                store.record_event(db, actor, "import.fhir", at, pid, detail=f"{n} responses")
+    return ImportReport("assessments", len(records), created, tuple(touched))
+
+
+def _load_json(source: str | os.PathLike | bytes | Mapping) -> Any:
+    if isinstance(source, Mapping):
+        return source
+    if isinstance(source, bytes):
+        text = source.decode("utf-8-sig")
+    elif isinstance(source, str) and source.lstrip().startswith("{"):
+        text = source
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise NotFound(f"No file {str(path)!r}.") from None
+        except UnicodeDecodeError:
+            raise ImportRejected([f"{str(path)!r} is not UTF-8 text."]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ImportRejected([f"line {e.lineno}: not valid JSON ({e.msg})."]) from None
+
+
+def _bundle_patients(entries: list[tuple[str | None, Any]]) -> dict[str, str]:
+    """Reference (fullUrl, ``Patient/id``) -> our patient id, from the Bundle's Patients."""
+    found: dict[str, str] = {}
+    for url, res in entries:
+        if not isinstance(res, Mapping) or res.get("resourceType") != "Patient":
+            continue
+        ours = [
+            i.get("value") for i in res.get("identifier") or []
+            if isinstance(i, Mapping) and i.get("system") == fhir_build.PSEUDONYM_SYSTEM
+        ]
+        pid = ours[0] if ours and ours[0] else res.get("id")
+        if not pid:
+            continue
+        if url:
+            found[url] = str(pid)
+        if res.get("id"):
+            found[f"Patient/{res['id']}"] = str(pid)
+    return found
+
+
+def _read_response(
+    res: Mapping, patients: Mapping[str, str], default_context: str, patient_id: str | None
+) -> _Response:
+    status = res.get("status")
+    if status not in ("completed", "amended"):
+        raise ValidationError(f"status {status!r} is not completed or amended; not imported.")
+    authored = res.get("authored")
+    if not authored:
+        raise ValidationError("'authored' is missing; the time of the answers is required.")
+    at = to_iso(authored, field="authored")
+    pid = patient_id or _subject(res, patients)
+    context = default_context
+    for ext in res.get("extension") or []:
+        if isinstance(ext, Mapping) and ext.get("url") == fhir_build.CONTEXT_URL:
+            context = str(ext.get("valueCode"))
+            if context not in store.CONTEXTS:
+                raise ValidationError(
+                    f"context {context!r} is not one of {', '.join(store.CONTEXTS)}."
+                )
+    instrument_id, answers, given = answers_from_questionnaire_response(res)
+    if not any(k in answers for k in (i.id for i in instruments.get(instrument_id).scored_items)):
+        if given is None:
+            raise ValidationError("The response has neither item answers nor a total.")
+        total = int(given) if float(given).is_integer() else given
+        return _Response(pid, at, context, scoring.score_total_only(instrument_id, total), True)
+    return _Response(pid, at, context, check_total(instrument_id, answers, given), False)
+
+
+def _subject(res: Mapping, patients: Mapping[str, str]) -> str:
+    subject = res.get("subject")
+    ref = subject.get("reference") if isinstance(subject, Mapping) else None
+    if ref and ref in patients:
+        return patients[ref]
+    if ref and re.fullmatch(r"Patient/[A-Za-z0-9\-.]{1,64}", ref):
+        return ref.removeprefix("Patient/")
+    identifier = subject.get("identifier") if isinstance(subject, Mapping) else None
+    if isinstance(identifier, Mapping) and identifier.get("value"):
+        return str(identifier["value"])
+    raise ValidationError(
+        f"subject {ref!r} does not name a patient; give the patient id (--patient)."
+    )
+
+
+__all__ = [
+    "SUPPORTED", "answers_from_questionnaire_response", "check_total", "export_bundle",
+    "import_fhir", "parse_fhir", "write_bundle",
+]

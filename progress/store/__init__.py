@@ -25,6 +25,8 @@ from progress.store.connection import __all__ as _connection
 from progress.store.connection import _check_choice, _frame  # noqa: F401
 from progress.store.course import *  # noqa: F403
 from progress.store.course import __all__ as _course
+from progress.store.exchange import *  # noqa: F403
+from progress.store.exchange import __all__ as _exchange
 from progress.store.people import *  # noqa: F403
 from progress.store.people import __all__ as _people
 from progress.store.schema import *  # noqa: F403
@@ -34,5 +36,5 @@ from progress.store.summaries import __all__ as _summaries
 
 __all__ = [
     *_schema, *_connection, *_audit, *_people, *_course, *_assessments, *_summaries,
-    *_alerts, *_bulk,
+    *_alerts, *_bulk, *_exchange,
 ]
