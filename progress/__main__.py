@@ -220,6 +220,7 @@ def _add_users(sub) -> None:
     add.add_argument("--patient", metavar="PATIENT_ID",
                      help="the patient's record (required for, and only for, role patient)")
     add.add_argument("--password-stdin", action="store_true", help=stdin_help)
+    add.add_argument("--email", help="address for e-mail reminders (python -m progress remind)")
     _db_option(add)
     add.set_defaults(func=_cmd_users_add)
 
@@ -271,11 +272,14 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
         raise UsageError("--patient is only for users with role patient.")
     if store.get_user(db, username=args.username) is not None:
         raise ValidationError(f"User name {args.username!r} is already taken.")
+    email = store.check_email(args.email) if args.email is not None else None
     password_hash = auth.hash_password(_read_password(args.password_stdin))
     now = _now()
     with db.atomic():
-        store.add_user(db, args.username, args.role, display_name=args.name,
-                       password_hash=password_hash, patient_id=args.patient, created_at=now)
+        new_id = store.add_user(db, args.username, args.role, display_name=args.name,
+                                password_hash=password_hash, patient_id=args.patient, created_at=now)
+        if email is not None:
+            store.set_user_email(db, new_id, email)
         store.record_event(db, _cli_actor(), "user.create", now, args.patient,
                            detail=f"{args.username} ({args.role})")
     print(f"Created user {args.username} ({args.role}).")
@@ -340,6 +344,39 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+# -- remind ------------------------------------------------------------------------------
+
+
+def _add_remind(sub) -> None:
+    p = sub.add_parser(
+        "remind", help="e-mail reminders (run from cron)",
+        description="Escalate alerts left unacknowledged past the clinic's window, then e-mail "
+        "patients with overdue check-ins, clinicians with unacknowledged alerts and leads about "
+        "escalated ones, at most once a day each. SMTP: settings smtp_host, smtp_port, "
+        "smtp_sender, smtp_starttls, smtp_user (or PROGRESS_SMTP_* variables); the password only "
+        "from PROGRESS_SMTP_PASSWORD. No e-mail holds scores, answers or diagnoses.",
+    )
+    _db_option(p)
+    p.add_argument("--as-of", help="the time to run as (ISO 8601, default now)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be sent; send and write nothing")
+
+
+def _cmd_remind(args: argparse.Namespace) -> int:
+    import os
+
+    from progress import remind
+
+    db = _open(args)
+    report = remind.run(db, as_of=args.as_of or _now(), env=os.environ, dry_run=args.dry_run)
+    if args.dry_run:
+        for r in report.planned:
+            print(f"would send {r.kind} to {r.username}")
+    for r, error in report.failed:
+        print(f"could not send {r.kind} to {r.username}: {error}", file=sys.stderr)
+    print(report.summary(dry_run=args.dry_run))
+    return 1 if report.failed else 0
+
+
 # -- wiring ------------------------------------------------------------------------------
 
 Command = tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int] | None]
@@ -351,6 +388,7 @@ COMMANDS: dict[str, Command] = {
     "export": (_add_export, _cmd_export),
     "demo": (_add_demo, _cmd_demo),
     "users": (_add_users, None),
+    "remind": (_add_remind, _cmd_remind),
     "audit": (_add_audit, None),
 }
 

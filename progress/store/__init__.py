@@ -29,6 +29,8 @@ from progress.store.exchange import *  # noqa: F403
 from progress.store.exchange import __all__ as _exchange
 from progress.store.people import *  # noqa: F403
 from progress.store.people import __all__ as _people
+from progress.store.reminders import *  # noqa: F403
+from progress.store.reminders import __all__ as _reminders
 from progress.store.schema import *  # noqa: F403
 from progress.store.schema import __all__ as _schema
 from progress.store.summaries import *  # noqa: F403
@@ -36,5 +38,5 @@ from progress.store.summaries import __all__ as _summaries
 
 __all__ = [
     *_schema, *_connection, *_audit, *_people, *_course, *_assessments, *_summaries,
-    *_alerts, *_bulk, *_exchange,
+    *_alerts, *_bulk, *_exchange, *_reminders,
 ]

@@ -150,7 +150,38 @@ CREATE TABLE settings (
 ) STRICT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1,)
+# Issue 5 part B (safety): the alert lifecycle (escalation, the structured resolution note of
+# clinical-reference.md §5), database guards so no code path deletes, reopens or silently
+# closes an alert, users' e-mail addresses and the log of reminders sent (one per day each).
+_SCHEMA_SAFETY = """
+ALTER TABLE alerts ADD COLUMN escalated_at TEXT;
+ALTER TABLE alerts ADD COLUMN risk_assessment TEXT;
+ALTER TABLE alerts ADD COLUMN risk_level TEXT;
+ALTER TABLE alerts ADD COLUMN safety_plan_reviewed INTEGER;
+ALTER TABLE alerts ADD COLUMN means_counselling INTEGER;
+ALTER TABLE alerts ADD COLUMN disposition TEXT CHECK (disposition IN
+    ('routine follow-up','urgent appointment','emergency department','emergency services'));
+CREATE TRIGGER alerts_no_delete BEFORE DELETE ON alerts
+    BEGIN SELECT RAISE(ABORT, 'alerts are never deleted'); END;
+CREATE TRIGGER alerts_no_going_back BEFORE UPDATE OF status ON alerts
+    WHEN OLD.status = 'resolved' OR (OLD.status = 'acknowledged' AND NEW.status = 'open')
+    BEGIN SELECT RAISE(ABORT, 'an alert never goes back to an earlier state'); END;
+CREATE TRIGGER alerts_resolve_documented BEFORE UPDATE OF status ON alerts
+    WHEN NEW.status = 'resolved' AND (NEW.resolved_by IS NULL OR NEW.resolved_at IS NULL
+        OR NEW.disposition IS NULL OR trim(NEW.note) = '' OR NEW.acknowledged_at IS NULL)
+    BEGIN SELECT RAISE(ABORT, 'an alert is resolved only by a named clinician with a note'); END;
+ALTER TABLE users ADD COLUMN email TEXT;
+CREATE TABLE reminders_sent (
+    id INTEGER PRIMARY KEY,
+    day TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL CHECK (kind IN ('overdue_measures','open_alerts','escalated_alerts')),
+    sent_at TEXT NOT NULL,
+    UNIQUE (day, user_id, kind)
+) STRICT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_SAFETY)
 SCHEMA_VERSION = len(MIGRATIONS)
 GENESIS_HASH = "0" * 64
 
