@@ -19,6 +19,8 @@ PAGES = {
     "caseload": ("app_pages/caseload.py", "Caseload", ":material/groups:"),
     "chart": ("app_pages/chart.py", "Patient chart", ":material/monitoring:"),
     "record": ("app_pages/record.py", "Record a check-in", ":material/assignment_add:"),
+    "intake": ("app_pages/intake.py", "Intake and plan", ":material/fact_check:"),
+    "session": ("app_pages/session.py", "Infusion session", ":material/vaccines:"),
     "alerts": ("app_pages/alerts.py", "Alerts", ":material/notification_important:"),
     "cohort": ("app_pages/cohort.py", "Cohort outcomes", ":material/insights:"),
     "users": ("app_pages/users.py", "Users", ":material/manage_accounts:"),

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from progress import REGISTRY, auth, charts, course, deltas, store
+from progress import REGISTRY, auth, charts, course, deltas, store, timeline
 from progress.errors import PermissionDenied
 from ui import context
 from ui.widgets import CONTEXT_LABELS, empty_state, fmt_total
@@ -59,7 +59,7 @@ if isinstance(picked, tuple) and len(picked) == 2:
 header.title(f"Patient {patient_id}")
 header.caption(
     f"Indications: {patient['indications'].replace(',', ', ') or 'not recorded'} · "
-    f"{course.plan_progress(store.latest_course(conn, patient_id), infusions, as_of=context.now_iso())}"
+    + " · ".join(course.plan_lines(store.latest_course(conn, patient_id), infusions, as_of=context.now_iso()))
 )
 
 alerts = store.list_alerts(conn, patient_ids=[patient_id], status="open")
@@ -91,7 +91,7 @@ for col, instrument_id in zip(metric_cols[1:], periodic, strict=False):
 
 tab_names = [REGISTRY[i].short_name for i in periodic]
 tab_names += ["Infusion-day ratings"] if momentary else []
-tab_names += ["Infusions"]
+tab_names += ["Course timeline", "Sessions"]
 tabs = st.tabs(tab_names)
 
 for tab, instrument_id in zip(tabs, periodic, strict=False):
@@ -136,18 +136,26 @@ if momentary:
             st.markdown(f"**{inst.short_name}** (0-10, higher is worse)")
             st.plotly_chart(charts.prepost_figure(table, inst), key=f"chart_prepost_{instrument_id}", width="stretch")
 
+sessions = store.list_sessions(conn, patient_id)
+followups = store.list_followups(conn, patient_id)
+with tabs[-2]:
+    events = timeline.course_events(sessions, followups, store.list_alerts(conn, patient_ids=[patient_id]))
+    st.plotly_chart(timeline.timeline_figure(all_series, events, REGISTRY), key="chart_timeline", width="stretch")
+    st.caption(
+        "Scores are drawn as a percentage of each scale's range (hover for the score); beneath them "
+        "every infusion, side effect, vitals flag, psychotherapy follow-up and alert on the same dates."
+    )
 with tabs[-1]:
-    if infusions.empty:
+    if sessions.empty:
         empty_state("No infusions recorded yet.")
     else:
-        show = infusions.assign(
-            when=infusions["administered_at"].str.replace("T", " ").str[:16],
-            dose=[
-                f"{r.dose_mg_per_kg:g} mg/kg" if pd.notna(r.dose_mg_per_kg) else (f"{r.dose_mg:g} mg" if pd.notna(r.dose_mg) else "—")
-                for r in infusions.itertuples()
-            ],
-            effects=infusions["side_effects"].map(lambda e: ", ".join(e) or "none recorded"),
-        )[["number", "when", "phase", "route", "dose", "effects"]]
-        st.dataframe(show, hide_index=True, width="stretch", column_config={"number": "#", "effects": "Side effects"})
+        st.dataframe(timeline.session_table(sessions), hide_index=True, width="stretch", key="chart_sessions")
+        st.caption("BP in mmHg · heart rate; flags are prompts for review, with their sources.")
+    if len(followups):
+        now = context.now_iso()
+        done = int(followups["done_at"].notna().sum())
+        late = [course.followup_status(f, as_of=now) for f in followups.to_dict("records")].count("overdue")
+        st.markdown(f"**Psychotherapy follow-ups:** {done} of {len(followups)} done" + (f", **{late} overdue**" if late else ""))
+    st.page_link("app_pages/session.py", label="Record a session", icon=":material/vaccines:")
 
 st.caption("Context labels: " + ", ".join(CONTEXT_LABELS.values()) + ". Signals are prompts for clinical review, not diagnoses or dosing advice.")

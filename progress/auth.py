@@ -31,7 +31,7 @@ _HASHER = PasswordHasher(
 # Pages each role may open, in navigation order. The shell builds st.navigation from this.
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "patient": ("checkin", "my_progress"),
-    "therapist": ("caseload", "chart", "record", "alerts"),
+    "therapist": ("caseload", "chart", "intake", "session", "record", "alerts"),
     "lead": ("cohort", "alerts", "audit"),
     "admin": ("users", "audit"),
 }

@@ -51,7 +51,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from progress import store
+from progress import demo_course, store
 from progress.auth import hash_password
 from progress.errors import ValidationError
 from progress.model import Score
@@ -863,6 +863,7 @@ def build_demo(
             n_infusions += len(infusion_rows)
             n_forms += len(forms)
 
+        demo_course.add_course_records(db, anchor=anchor, seed=seed, owner=owner, quiet=(demo_patient,))
         open_alerts = _acknowledge_old_alerts(db, owner, clock, seed)
         store.refresh_all(db)
         store.set_setting(db, "demo", "1")

@@ -24,6 +24,8 @@ PAGE_FILES = {
     "cohort": "app_pages/cohort.py",
     "users": "app_pages/users.py",
     "audit": "app_pages/audit.py",
+    "intake": "app_pages/intake.py",
+    "session": "app_pages/session.py",
 }
 TITLES = {
     "checkin": "Check-in",
@@ -35,6 +37,8 @@ TITLES = {
     "cohort": "Cohort outcomes",
     "users": "Users",
     "audit": "Audit trail",
+    "intake": "Intake and plan",
+    "session": "Infusion session",
 }
 
 

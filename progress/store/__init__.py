@@ -33,10 +33,14 @@ from progress.store.reminders import *  # noqa: F403
 from progress.store.reminders import __all__ as _reminders
 from progress.store.schema import *  # noqa: F403
 from progress.store.schema import __all__ as _schema
+from progress.store.screening import *  # noqa: F403
+from progress.store.screening import __all__ as _screening
+from progress.store.sessions import *  # noqa: F403
+from progress.store.sessions import __all__ as _sessions
 from progress.store.summaries import *  # noqa: F403
 from progress.store.summaries import __all__ as _summaries
 
 __all__ = [
     *_schema, *_connection, *_audit, *_people, *_course, *_assessments, *_summaries,
-    *_alerts, *_bulk, *_exchange, *_reminders,
+    *_alerts, *_bulk, *_exchange, *_reminders, *_screening, *_sessions,
 ]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlite_utils
 
+from progress.course import check_plan
 from progress.errors import NotFound, ValidationError
 from progress.store.audit import Actor, record_event
 from progress.store.connection import _check_choice
@@ -25,15 +26,62 @@ def add_course(
     route: str,
     planned_induction: int = 6,
     induction_window_days: int = 21,
+    maintenance_every_days: int | None = None,
+    planned_maintenance: int | None = None,
+    booster_plan: str = "",
+    actor: Actor | None = None,
 ) -> int:
+    """Start a treatment course with its plan (induction count and window [S35][S38],
+    maintenance interval, booster plan)."""
     _check_choice("route", route, ROUTES)
+    check_plan(planned_induction, induction_window_days, maintenance_every_days, planned_maintenance)
+    at = to_iso(started_at)
     with db.atomic():
         cur = db.execute(
             "INSERT INTO courses(patient_id, started_at, planned_induction, induction_window_days, "
-            "route) VALUES (?,?,?,?,?)",
-            [patient_id, to_iso(started_at), planned_induction, induction_window_days, route],
+            "route, maintenance_every_days, planned_maintenance, booster_plan) VALUES (?,?,?,?,?,?,?,?)",
+            [patient_id, at, planned_induction, induction_window_days, route,
+             maintenance_every_days, planned_maintenance, booster_plan.strip()[:500]],
         )
+        if actor is not None:
+            record_event(db, actor, "course.create", at, patient_id, detail=f"course {cur.lastrowid}")
         return cur.lastrowid
+
+
+def update_plan(
+    db: sqlite_utils.Database,
+    course_id: int,
+    *,
+    planned_induction: int,
+    induction_window_days: int,
+    maintenance_every_days: int | None = None,
+    planned_maintenance: int | None = None,
+    booster_plan: str = "",
+    actor: Actor,
+    at: str,
+) -> None:
+    """Change a course's plan (audited); the infusions already given are untouched."""
+    check_plan(planned_induction, induction_window_days, maintenance_every_days, planned_maintenance)
+    row = db.execute("SELECT patient_id FROM courses WHERE id = ?", [course_id]).fetchone()
+    if row is None:
+        raise NotFound(f"No course with id {course_id}.")
+    with db.atomic():
+        db.execute(
+            "UPDATE courses SET planned_induction = ?, induction_window_days = ?, "
+            "maintenance_every_days = ?, planned_maintenance = ?, booster_plan = ? WHERE id = ?",
+            [planned_induction, induction_window_days, maintenance_every_days, planned_maintenance,
+             booster_plan.strip()[:500], course_id],
+        )
+        record_event(db, actor, "course.plan", at, row[0], detail=f"course {course_id}")
+
+
+def bulk_set_plans(db: sqlite_utils.Database, rows: Sequence[tuple]) -> None:
+    """Demo loads: ``(maintenance_every_days, planned_maintenance, booster_plan, patient_id)`` for
+    each patient's course. Inside the caller's ``db.atomic()``."""
+    db.conn.executemany(
+        "UPDATE courses SET maintenance_every_days = ?, planned_maintenance = ?, booster_plan = ? WHERE patient_id = ?",
+        rows,
+    )
 
 
 def latest_course(db: sqlite_utils.Database, patient_id: str) -> dict | None:
@@ -104,4 +152,4 @@ def list_infusions(db: sqlite_utils.Database, patient_id: str) -> pd.DataFrame:
     return df
 
 
-__all__ = ['add_course', 'latest_course', 'add_infusion', 'infusion_times', 'list_infusions']
+__all__ = ['add_course', 'update_plan', 'bulk_set_plans', 'latest_course', 'add_infusion', 'infusion_times', 'list_infusions']

@@ -153,6 +153,57 @@ CREATE TABLE settings (
 # Issue 5 part B (safety): the alert lifecycle (escalation, the structured resolution note of
 # clinical-reference.md §5), database guards so no code path deletes, reopens or silently
 # closes an alert, users' e-mail addresses and the log of reminders sent (one per day each).
+# Issue 5 part A (course): intake screening, the plan's maintenance/booster fields, the
+# per-session record beside each infusion, and psychotherapy follow-ups.
+_SCHEMA_COURSE = """
+CREATE TABLE screenings (
+    id INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    screened_at TEXT NOT NULL,
+    entered_by INTEGER REFERENCES users(id),
+    record TEXT NOT NULL DEFAULT '{}',
+    flags TEXT NOT NULL DEFAULT '[]',
+    reviewed_by INTEGER REFERENCES users(id),
+    reviewed_at TEXT,
+    review_note TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX screenings_patient ON screenings(patient_id, screened_at);
+ALTER TABLE courses ADD COLUMN maintenance_every_days INTEGER;
+ALTER TABLE courses ADD COLUMN planned_maintenance INTEGER;
+ALTER TABLE courses ADD COLUMN booster_plan TEXT NOT NULL DEFAULT '';
+CREATE TABLE session_records (
+    infusion_id INTEGER PRIMARY KEY REFERENCES infusions(id),
+    duration_min INTEGER,
+    observation_min INTEGER,
+    vitals TEXT NOT NULL DEFAULT '{}',
+    spo2_lowest INTEGER,
+    side_effects TEXT NOT NULL DEFAULT '{}',
+    cadss6 INTEGER,
+    sedation TEXT,
+    respiratory_depression INTEGER NOT NULL DEFAULT 0,
+    lot TEXT NOT NULL DEFAULT '',
+    driver INTEGER NOT NULL DEFAULT 0,
+    flags TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '',
+    entered_by INTEGER REFERENCES users(id)
+) STRICT;
+CREATE TABLE followups (
+    id INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    infusion_id INTEGER NOT NULL REFERENCES infusions(id),
+    due_from TEXT NOT NULL,
+    due_until TEXT NOT NULL,
+    scheduled_at TEXT,
+    done_at TEXT,
+    done_by INTEGER REFERENCES users(id),
+    note TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX followups_patient ON followups(patient_id, due_from);
+"""
+
+# Issue 5 part B (safety): the alert lifecycle (escalation, the structured resolution note of
+# clinical-reference.md §5), database guards so no code path deletes, reopens or silently
+# closes an alert, users' e-mail addresses and the log of reminders sent (one per day each).
 _SCHEMA_SAFETY = """
 ALTER TABLE alerts ADD COLUMN escalated_at TEXT;
 ALTER TABLE alerts ADD COLUMN risk_assessment TEXT;
@@ -181,7 +232,7 @@ CREATE TABLE reminders_sent (
 ) STRICT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_SAFETY)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_SAFETY, _SCHEMA_COURSE)
 SCHEMA_VERSION = len(MIGRATIONS)
 GENESIS_HASH = "0" * 64
 
