@@ -49,4 +49,5 @@ else:
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             context.sign_out(conn)
             st.rerun()
+    context.session_watch()  # signs out an idle screen even when nobody touches it
 nav.run()

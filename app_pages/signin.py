@@ -12,6 +12,9 @@ conn = context.db()
 st.title("Ketamine clinic progress")
 st.caption("Measurement-based care: check-ins, charts and outcomes for ketamine treatment.")
 
+signed_out = st.session_state.pop(context.SIGNED_OUT_KEY, None)
+if signed_out:
+    st.warning(signed_out, icon=":material/lock_clock:")
 built = st.session_state.pop("demo_built", None)
 if built:
     st.success(built, icon=":material/database:")
@@ -23,7 +26,7 @@ with st.form("signin", border=True):
 
 if submitted:
     try:
-        user = auth.authenticate(conn, username.strip(), password)
+        user = auth.authenticate(conn, username.strip(), password, at=context.now_iso())
     except AuthError as exc:
         st.error(str(exc))
     else:

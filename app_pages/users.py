@@ -39,7 +39,7 @@ with st.form("user_add", clear_on_submit=True):
                 raise ProgressError("A patient account needs the id of an existing patient.")
             new_id = store.add_user(
                 conn, username.strip(), role, display_name=display.strip() or None,
-                password_hash=auth.hash_password(password),
+                password_hash=auth.hash_password(password, username=username.strip()),
                 patient_id=patient_id.strip() if role == "patient" else None, created_at=context.now_iso(),
             )
             store.record_event(conn, user.actor("users"), "user.create", context.now_iso(), detail=f"user {new_id}")
@@ -55,17 +55,15 @@ row = store.get_user(conn, username=target)
 with c2:
     if row["disabled"]:
         if st.button("Enable", key="uc_enable"):
-            store.update_user(conn, row["id"], disabled=0)
-            store.record_event(conn, user.actor("users"), "user.enable", context.now_iso(), detail=f"user {row['id']}")
+            auth.set_disabled(conn, row["id"], False, user.actor("users"), context.now_iso())
             st.rerun()
     elif row["id"] != user.id and st.button("Disable", key="uc_disable"):
-        store.update_user(conn, row["id"], disabled=1)
-        store.record_event(conn, user.actor("users"), "user.disable", context.now_iso(), detail=f"user {row['id']}")
+        auth.set_disabled(conn, row["id"], True, user.actor("users"), context.now_iso())  # ends open sessions
         st.rerun()
 new_password = st.text_input("New password", type="password", key="uc_password")
 if st.button("Reset password", key="uc_reset"):
     try:
-        store.update_user(conn, row["id"], password_hash=auth.hash_password(new_password))
+        store.update_user(conn, row["id"], password_hash=auth.hash_password(new_password, username=row["username"]))
         store.record_event(conn, user.actor("users"), "user.reset_password", context.now_iso(), detail=f"user {row['id']}")
     except ProgressError as exc:
         st.error(str(exc))

@@ -273,7 +273,7 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     if store.get_user(db, username=args.username) is not None:
         raise ValidationError(f"User name {args.username!r} is already taken.")
     email = store.check_email(args.email) if args.email is not None else None
-    password_hash = auth.hash_password(_read_password(args.password_stdin))
+    password_hash = auth.hash_password(_read_password(args.password_stdin), username=args.username)
     now = _now()
     with db.atomic():
         new_id = store.add_user(db, args.username, args.role, display_name=args.name,
@@ -287,18 +287,15 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_users_disable(args: argparse.Namespace) -> int:
-    from progress import store
+    from progress import auth
 
     db = _open(args)
     row = _existing_user(db, args.username)
     if row["disabled"]:
         print(f"User {args.username} is already disabled.")
         return 0
-    now = _now()
-    with db.atomic():
-        store.update_user(db, row["id"], disabled=1)
-        store.record_event(db, _cli_actor(), "user.disable", now, row["patient_id"], detail=args.username)
-    print(f"Disabled user {args.username}.")
+    ended = auth.set_disabled(db, row["id"], True, _cli_actor(), _now())
+    print(f"Disabled user {args.username}; {ended} open session(s) ended.")
     return 0
 
 
@@ -307,7 +304,7 @@ def _cmd_users_reset(args: argparse.Namespace) -> int:
 
     db = _open(args)
     row = _existing_user(db, args.username)
-    password_hash = auth.hash_password(_read_password(args.password_stdin))
+    password_hash = auth.hash_password(_read_password(args.password_stdin), username=args.username)
     now = _now()
     with db.atomic():
         store.update_user(db, row["id"], password_hash=password_hash)
@@ -377,6 +374,52 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+# -- settings ----------------------------------------------------------------------------
+
+
+def _add_settings(sub) -> None:
+    p = sub.add_parser("settings", help="show or change clinic settings",
+                       description="Clinic settings, e.g. session_idle_minutes (default 15), "
+                       "session_lifetime_hours (12), signin_lockout_failures (5), "
+                       "signin_lockout_minutes (15). Each change is audited.")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    show = actions.add_parser("show", help="list the settings stored in the database")
+    _db_option(show)
+    show.set_defaults(func=_cmd_settings_show)
+    put = actions.add_parser("set", help="store one setting")
+    put.add_argument("key", type=_setting_key)
+    put.add_argument("value")
+    _db_option(put)
+    put.set_defaults(func=_cmd_settings_set)
+
+
+def _setting_key(text: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a setting name (lower case, digits, _)")
+    return text
+
+
+def _cmd_settings_show(args: argparse.Namespace) -> int:
+    from progress import store
+
+    for key, value in store.all_settings(_open(args)).items():
+        print(f"{key} = {value}")
+    return 0
+
+
+def _cmd_settings_set(args: argparse.Namespace) -> int:
+    from progress import store
+
+    db = _open(args)
+    if args.key == "demo":
+        raise UsageError("The demo flag is set only by 'python -m progress demo'.")
+    with db.atomic():
+        store.set_setting(db, args.key, args.value)
+        store.record_event(db, _cli_actor(), "settings.change", _now(), detail=args.key)
+    print(f"{args.key} = {args.value}")
+    return 0
+
+
 # -- wiring ------------------------------------------------------------------------------
 
 Command = tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int] | None]
@@ -390,6 +433,7 @@ COMMANDS: dict[str, Command] = {
     "users": (_add_users, None),
     "remind": (_add_remind, _cmd_remind),
     "audit": (_add_audit, None),
+    "settings": (_add_settings, None),
 }
 
 

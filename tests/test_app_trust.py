@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from progress import demo, store
+from progress import auth, demo, store
 from progress.store import Actor
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
@@ -99,3 +99,76 @@ def test_patient_sees_who_opened_their_record(conn):
     assert therapist in set(log["who"])
     assert set(log["role"]) <= {"therapist", "lead", "admin", "system"}
     assert not log["detail"].str.contains(r"\b\d+ of 3\b").any()  # no answers in the log
+
+
+# -- sign-in throttling and sessions --------------------------------------------------
+
+
+def sign_in_attempt(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="signin_user").set_value(name)
+    at.text_input(key="signin_password").set_value(password)
+    return at.button[0].click().run()
+
+
+def test_sign_in_page_locks_a_name_after_five_failures(conn):
+    name = "trust_lockout_lead"
+    store.add_user(conn, name, "lead", password_hash=auth.hash_password("right password here"),
+                   created_at="2026-12-01T00:00:00Z")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    for _ in range(auth.LOCKOUT_FAILURES):
+        sign_in_attempt(at, name, "wrong password")
+        assert "do not match" in at.error[0].value
+    sign_in_attempt(at, name, "right password here")
+    assert "Too many failed sign-ins" in at.error[0].value
+    assert "user_id" not in at.session_state
+
+
+def test_an_idle_session_stops_showing_patient_data(conn):
+    at = signed_in(conn, "therapist")
+    assert at.title[0].value == "Caseload"
+    token = at.session_state["session_token"]
+    conn.execute("UPDATE signin_sessions SET last_seen_at = '2000-01-01T00:00:00Z' WHERE ended_at IS NULL "
+                 "AND user_id = ?", [uid(conn, "therapist")])
+    conn.conn.commit()
+    at.run()
+    assert at.title[0].value == "Ketamine clinic progress"  # the sign-in page
+    assert not at.dataframe  # no caseload rows left on screen
+    assert "signed out after a period without activity" in texts(at)
+    assert store.get_signin_session(conn, token)["end_reason"] == "idle"
+
+
+def test_sign_in_opens_a_server_side_session_and_sign_out_ends_it(conn):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    sign_in_attempt(at, "lead", demo.DEMO_PASSWORD)
+    token = at.session_state["session_token"]
+    assert store.get_signin_session(conn, token)["ended_at"] is None
+    at.button(key="sign_out").click().run()
+    assert store.get_signin_session(conn, token)["end_reason"] == "sign-out"
+    assert at.title[0].value == "Ketamine clinic progress"
+
+
+def test_admin_disabling_an_account_ends_its_open_session(conn):
+    name = "trust_disable_me"
+    store.add_user(conn, name, "lead", password_hash=auth.hash_password("right password here"),
+                   created_at="2026-12-01T00:00:00Z")
+    victim = signed_in(conn, name)
+    admin = signed_in(conn, "admin", "app_pages/users.py")
+    admin.selectbox(key="uc_target").set_value(name).run()
+    admin.button(key="uc_disable").click().run()
+    assert not admin.exception
+    assert store.open_signin_sessions(conn, uid(conn, name)) == 0
+    victim.run()
+    assert victim.title[0].value == "Ketamine clinic progress"
+
+
+def test_a_clinic_database_with_only_an_admin_never_gets_demo_data(tmp_path, monkeypatch):
+    path = tmp_path / "clinic.db"
+    c = store.open_db(path)
+    store.add_user(c, "boss", "admin", password_hash=auth.hash_password("right password here"),
+                   created_at="2026-12-01T00:00:00Z")
+    monkeypatch.setenv("PROGRESS_DB", str(path))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert store.is_empty(c) and [u["username"] for u in store.list_users(c)] == ["boss"]
+    assert "ketamine-demo" not in texts(at)
+    c.close()

@@ -18,23 +18,30 @@ T0 = "2026-01-01T00:00:00Z"
 THERAPIST = Actor(7, "therapist", "chart")
 
 
-def _append_events(path: str, n: int) -> None:
-    db = store.open_db(path)
-    for i in range(n):
-        store.record_event(db, Actor(None, "system", "worker"), "record.view", T0, "p1", detail=str(i))
-    db.close()
+def _append_events(path: str, n: int, errors) -> None:
+    try:
+        db = store.open_db(path)
+        for i in range(n):
+            store.record_event(db, Actor(None, "system", "worker"), "record.view", T0, "p1", detail=str(i))
+        db.close()
+    except Exception as exc:  # reported to the parent, which names it in the failure
+        errors.put(f"{type(exc).__name__}: {exc}")
+        raise
 
 
 def test_chain_stays_linear_when_processes_append_at_once(tmp_path):
     path = tmp_path / "audit.db"
     db = store.open_db(path)
     store.add_patient(db, "p1", created_at=T0)
-    workers = [mp.get_context("spawn").Process(target=_append_events, args=(str(path), 40)) for _ in range(3)]
+    ctx = mp.get_context("fork")
+    errors = ctx.Queue()
+    workers = [ctx.Process(target=_append_events, args=(str(path), 40, errors)) for _ in range(3)]
     for w in workers:
         w.start()
     for w in workers:
-        w.join(60)
-    assert [w.exitcode for w in workers] == [0, 0, 0]
+        w.join(120)
+    reported = [errors.get() for _ in range(errors.qsize())] if not errors.empty() else []
+    assert [w.exitcode for w in workers] == [0, 0, 0], reported
     assert store.verify_audit_chain(db) == (True, 120, None)
     forks = db.execute("SELECT COUNT(*) - COUNT(DISTINCT prev_hash) FROM audit_events").fetchone()[0]
     assert forks == 0

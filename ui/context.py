@@ -16,6 +16,13 @@ import streamlit as st
 from progress import auth, store
 
 USER_KEY = "user_id"
+SESSION_KEY = "session_token"
+SIGNED_OUT_KEY = "signed_out_reason"
+_SIGNED_OUT = {
+    "idle": "You were signed out after a period without activity. Please sign in again.",
+    "lifetime": "Your session reached its maximum length. Please sign in again.",
+    "disabled": "This account has been disabled.",
+}
 _BUILD_LOCK = threading.Lock()
 DEMO_PATIENTS = 200
 
@@ -29,7 +36,7 @@ def ensure_database() -> None:
     """On a machine with no database, build the demo clinic once and say so on screen."""
     conn = store.open_db()
     try:
-        if not store.is_empty(conn):
+        if not store.is_empty(conn) or store.list_users(conn):  # a clinic's own (even if new) database
             return
         with _BUILD_LOCK, st.spinner("No database found: creating the demo clinic (synthetic data)..."):
             if store.is_empty(conn):
@@ -52,13 +59,49 @@ def now_iso() -> str:
 
 
 def current_user(conn) -> auth.User | None:
+    """The user of this browser session's live server-side session, or None.
+
+    The session token lives only in server-side session state; the database checks it on every
+    run (idle timeout, absolute lifetime, account disabled) and restarts the idle clock. A user
+    id set without a token (code that signs in directly, tests) gets a session opened here, so
+    every signed-in run is under the same timeouts.
+    """
     user_id = st.session_state.get(USER_KEY)
     if user_id is None:
         return None
-    user = auth.load_user(conn, user_id)
-    if user is None:  # disabled or removed since sign-in
-        st.session_state.pop(USER_KEY, None)
+    token = st.session_state.get(SESSION_KEY)
+    if token is None:
+        user = auth.load_user(conn, user_id)
+        if user is None:
+            st.session_state.pop(USER_KEY, None)
+            return None
+        st.session_state[SESSION_KEY] = auth.start_session(conn, user, now_iso())
+        return user
+    user, reason = auth.resume_session(conn, token, now_iso())
+    if user is None or user.id != user_id:
+        _forget(reason)
+        return None
     return user
+
+
+def _forget(reason: str | None) -> None:
+    """Drop everything this browser session held (patient data included) and say why."""
+    st.session_state.clear()
+    if reason in _SIGNED_OUT:
+        st.session_state[SIGNED_OUT_KEY] = _SIGNED_OUT[reason]
+
+
+@st.fragment(run_every=60)
+def session_watch() -> None:
+    """Once a minute, without counting as activity: if the session is over, rerun the whole app
+    so the page stops showing patient data even when nobody touches it."""
+    conn = store.open_db()
+    try:
+        user, _ = auth.resume_session(conn, st.session_state.get(SESSION_KEY), now_iso(), touch=False)
+    finally:
+        conn.close()
+    if user is None:
+        st.rerun(scope="app")
 
 
 def require_user(conn, *roles: str) -> auth.User:
@@ -74,14 +117,13 @@ def require_user(conn, *roles: str) -> auth.User:
 
 
 def sign_in(conn, user: auth.User) -> None:
+    st.session_state.clear()  # nothing from before sign-in carries over (session fixation)
+    st.session_state[SESSION_KEY] = auth.start_session(conn, user, now_iso())
     st.session_state[USER_KEY] = user.id
-    store.record_event(conn, user.actor("sign-in"), "session.sign_in", now_iso())
 
 
 def sign_out(conn) -> None:
-    user = current_user(conn)
-    if user is not None:
-        store.record_event(conn, user.actor("sign-out"), "session.sign_out", now_iso())
+    auth.end_session(conn, st.session_state.get(SESSION_KEY), current_user(conn), now_iso())
     st.session_state.clear()
 
 

@@ -34,6 +34,9 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
         target = Path(path) if path is not None else default_db_path()
         target.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(target)
+        # The busy timeout first: switching to WAL needs a lock, and without a timeout a
+        # process opening a busy database fails at once with "database is locked".
+        db.execute("PRAGMA busy_timeout=5000")
         db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
     db.execute("PRAGMA synchronous=FULL")
@@ -89,6 +92,10 @@ def get_setting(db: sqlite_utils.Database, key: str, default: str | None = None)
     return row[0] if row else default
 
 
+def all_settings(db: sqlite_utils.Database) -> dict[str, str]:
+    return dict(db.execute("SELECT key, value FROM settings ORDER BY key").fetchall())
+
+
 def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
     with db.atomic():
         db.execute(
@@ -111,4 +118,4 @@ def _check_choice(name: str, value: object, allowed: Sequence[str]) -> None:
         raise ValidationError(f"{name} {value!r} is not one of {', '.join(allowed)}.")
 
 
-__all__ = ['DEFAULT_DB', 'default_db_path', 'open_db', 'schema_version', 'migrate', 'is_empty', 'get_setting', 'set_setting']
+__all__ = ['DEFAULT_DB', 'default_db_path', 'open_db', 'schema_version', 'migrate', 'is_empty', 'get_setting', 'set_setting', 'all_settings']

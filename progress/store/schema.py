@@ -232,7 +232,30 @@ CREATE TABLE reminders_sent (
 ) STRICT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_SAFETY, _SCHEMA_COURSE)
+# Issue 7 (trust): server-side sign-in sessions (only a hash of the token is stored), sign-in
+# throttling per user name, and an idempotency key so a resubmitted check-in is saved once.
+_SCHEMA_TRUST = """
+CREATE TABLE signin_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    started_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    ended_at TEXT,
+    end_reason TEXT
+) STRICT;
+CREATE INDEX signin_sessions_user ON signin_sessions(user_id, ended_at);
+CREATE TABLE signin_throttle (
+    username TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_failure_at TEXT,
+    locked_until TEXT
+) STRICT;
+ALTER TABLE assessments ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX assessments_idempotency ON assessments(idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_SAFETY, _SCHEMA_COURSE, _SCHEMA_TRUST)
 SCHEMA_VERSION = len(MIGRATIONS)
 GENESIS_HASH = "0" * 64
 
