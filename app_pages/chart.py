@@ -15,7 +15,7 @@ import streamlit as st
 
 from progress import REGISTRY, auth, charts, course, deltas, store, timeline
 from progress.errors import PermissionDenied
-from ui import context
+from ui import context, downloads
 from ui.widgets import CONTEXT_LABELS, empty_state, fmt_total
 
 conn = context.db()
@@ -61,6 +61,8 @@ header.caption(
     f"Indications: {patient['indications'].replace(',', ', ') or 'not recorded'} · "
     + " · ".join(course.plan_lines(store.latest_course(conn, patient_id), infusions, as_of=context.now_iso()))
 )
+with header:  # one-page therapist session summary (issue 8), built when clicked
+    downloads.session_summary_button(user, patient_id, context.now_iso)
 
 alerts = store.list_alerts(conn, patient_ids=[patient_id], status="open")
 for alert in alerts.itertuples():

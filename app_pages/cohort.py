@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from progress import REGISTRY, charts, cohort, store
-from ui import context
+from ui import context, downloads
 from ui.widgets import empty_state
 
 conn = context.db()
@@ -24,6 +24,7 @@ patients = store.cohort_patients(conn)
 if patients.empty:
     empty_state("No patients yet.")
     st.stop()
+downloads.cohort_buttons(user, context.now_iso)  # whole clinic, unfiltered (issue 8)
 
 f1, f2, f3, f4, f5 = st.columns([2, 2, 2, 2, 2])
 today = date.today()

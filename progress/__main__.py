@@ -31,6 +31,8 @@ _INT = re.compile(r"-?[0-9]+")
 # Literal here so that parsing does not import the store; test_cli checks they match the core.
 ROLES = ("patient", "therapist", "lead", "admin")  # store.ROLES
 EXPORT_KINDS = ("assessments", "infusions")  # io_csv.KINDS
+EXPORT_FORMATS = ("exchange", "fhir", "long", "wide", "cohort")  # io_csv_tables.FORMATS + 2
+IMPORT_CONTEXTS = ("intake", "pre_infusion", "post_infusion", "weekly", "maintenance", "booster")  # store.CONTEXTS
 
 
 class UsageError(ProgressError):
@@ -109,36 +111,73 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _add_import(sub) -> None:
     p = sub.add_parser(
-        "import", help="import an assessments or infusions CSV (all or nothing)",
-        description="Check every row of an exchange CSV, then store all of it or nothing. "
-        "The kind (assessments or infusions) is told by the header.",
+        "import", help="import a CSV or a FHIR JSON file (all or nothing)",
+        description="Check every record, then store all of it or nothing. A .json file is a "
+        "FHIR QuestionnaireResponse or a Bundle of them; a CSV is told by its header "
+        "(exchange assessments or infusions, or the long or wide assessment table).",
     )
-    p.add_argument("file", type=Path, help="CSV file (UTF-8)")
+    p.add_argument("file", type=Path, help="CSV (UTF-8) or FHIR JSON file")
     _db_option(p)
+    p.add_argument("--context", choices=IMPORT_CONTEXTS, default="weekly",
+                   help="FHIR only: context of responses that do not carry ours (default weekly)")
+    p.add_argument("--patient", metavar="PATIENT_ID",
+                   help="FHIR only: store every response under this patient id")
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from progress import io_csv
+    from progress import io_csv, io_csv_tables, io_fhir
 
     db = _open(args)
-    report = io_csv.import_csv(db, args.file, actor=_cli_actor(), at=_now())
+    if args.file.suffix.lower() == ".json":
+        report = io_fhir.import_fhir(db, args.file, actor=_cli_actor(), at=_now(),
+                                     context=args.context, patient_id=args.patient)
+    elif args.patient or args.context != "weekly":
+        raise UsageError("--patient and --context are for FHIR .json files only.")
+    elif _csv_header_format(args.file) is not None:
+        report = io_csv_tables.import_table(db, args.file, actor=_cli_actor(), at=_now())
+    else:
+        report = io_csv.import_csv(db, args.file, actor=_cli_actor(), at=_now())
     print(report.summary())
     return 0
 
 
+def _csv_header_format(path: Path) -> str | None:
+    """"long"/"wide" when the file's first line is one of those headers (else None)."""
+    import csv
+
+    from progress import io_csv_tables
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None  # the exchange importer reports the problem in its own words
+    return io_csv_tables.table_format(header)
+
+
 def _add_export(sub) -> None:
     p = sub.add_parser(
-        "export", help="export assessments or infusions as CSV",
-        description="Write the exchange CSV that 'import' reads ('-' for standard output).",
+        "export", help="export as CSV or FHIR",
+        description="Write the exchange CSV that 'import' reads ('-' for standard output), or "
+        "with --format: a FHIR R4 Bundle (fhir), the long or wide assessment table, or the "
+        "de-identified cohort table for leads.",
     )
     _db_option(p)
-    p.add_argument("--out", required=True, help="CSV file to write, or - for standard output")
-    p.add_argument("--kind", choices=EXPORT_KINDS, default="assessments")
+    p.add_argument("--out", required=True, help="file to write, or - for standard output")
+    p.add_argument("--kind", choices=EXPORT_KINDS, default="assessments",
+                   help="exchange format only: which records")
+    p.add_argument("--format", choices=EXPORT_FORMATS, default="exchange")
+    p.add_argument("--patient", action="append", metavar="PATIENT_ID",
+                   help="fhir/long/wide: only this patient (repeat for several; default all)")
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from progress import io_csv, store
 
+    if args.format != "exchange":
+        return _export_format(args)
+    if args.patient:
+        raise UsageError("--patient needs --format fhir, long or wide.")
     db = _open(args)
     store.record_export(db, _cli_actor(), args.kind, _now())  # each exported patient's access log
     if args.out == "-":
@@ -147,6 +186,84 @@ def _cmd_export(args: argparse.Namespace) -> int:
     else:
         n = io_csv.export_csv(db, args.out, kind=args.kind)
         print(f"Wrote {n} {args.kind} row(s) to {args.out}.")
+    return 0
+
+
+def _export_format(args: argparse.Namespace) -> int:
+    import secrets
+
+    from progress import io_csv_tables, io_fhir, store
+
+    db = _open(args)
+    now = _now()
+    if args.format == "cohort" and args.patient:
+        raise UsageError("The cohort table covers the whole clinic; leave out --patient.")
+    pids = args.patient or (None if args.format == "cohort" else store.list_patient_ids(db))
+    out = sys.stdout if args.out == "-" else args.out
+    if args.format == "fhir":
+        bundle = io_fhir.export_bundle(db, pids, timestamp=now)
+        n, what = io_fhir.write_bundle(bundle, out), "FHIR entries"
+    else:
+        salt = secrets.token_hex(16)  # cohort numbers differ on every export
+        n = io_csv_tables.export_table(db, out, args.format, patient_ids=pids, salt=salt)
+        what = f"{args.format} row(s)"
+    with db.atomic():
+        if pids is None:
+            store.record_event(db, _cli_actor(), "cohort.export", now, None, detail="cohort csv")
+        for pid in pids or ():
+            store.record_event(db, _cli_actor(), "record.export", now, pid, detail=f"{args.format}")
+    where = "" if args.out == "-" else f" to {args.out}"
+    print(f"Wrote {n} {what}{where}.", file=sys.stderr if args.out == "-" else sys.stdout)
+    return 0
+
+
+# -- reports -----------------------------------------------------------------------------
+
+
+def _add_report(sub) -> None:
+    p = sub.add_parser(
+        "report", help="one-page PDF session summary for a patient",
+        description="Write the therapist session summary (trends, latest scores, open alerts "
+        "and signals, side effects) as a one-page PDF.",
+    )
+    _db_option(p)
+    p.add_argument("--patient", required=True, metavar="PATIENT_ID")
+    p.add_argument("--out", required=True, type=Path, help="PDF file to write")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from progress import report, store
+
+    db = _open(args)
+    now = _now()
+    pdf = report.session_summary_pdf(db, args.patient, as_of=now)
+    args.out.write_bytes(pdf)
+    store.record_event(db, _cli_actor(), "record.export", now, args.patient, detail="session summary pdf")
+    print(f"Wrote the session summary for {args.patient} to {args.out} ({len(pdf)} bytes).")
+    return 0
+
+
+def _add_cohort_report(sub) -> None:
+    p = sub.add_parser(
+        "cohort-report", help="PDF cohort outcomes report for clinic leads",
+        description="Response and remission with numerators, denominators and definitions; "
+        "de-identified (counts only).",
+    )
+    _db_option(p)
+    p.add_argument("--out", required=True, type=Path, help="PDF file to write")
+    p.add_argument("--instrument", action="append", choices=("phq9", "gad7", "pcl5"),
+                   help="measure to report (repeat; default phq9 and gad7)")
+
+
+def _cmd_cohort_report(args: argparse.Namespace) -> int:
+    from progress import report, store
+
+    db = _open(args)
+    now = _now()
+    pdf = report.cohort_report_pdf(db, as_of=now, instrument_ids=args.instrument or ("phq9", "gad7"))
+    args.out.write_bytes(pdf)
+    store.record_event(db, _cli_actor(), "cohort.export", now, None, detail="cohort report pdf")
+    print(f"Wrote the cohort outcomes report to {args.out} ({len(pdf)} bytes).")
     return 0
 
 
@@ -429,6 +546,8 @@ COMMANDS: dict[str, Command] = {
     "score": (_add_score, _cmd_score),
     "import": (_add_import, _cmd_import),
     "export": (_add_export, _cmd_export),
+    "report": (_add_report, _cmd_report),
+    "cohort-report": (_add_cohort_report, _cmd_cohort_report),
     "demo": (_add_demo, _cmd_demo),
     "users": (_add_users, None),
     "remind": (_add_remind, _cmd_remind),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from progress import instruments
@@ -45,8 +46,10 @@ LOCAL_CODES = f"{CANONICAL_BASE}/CodeSystem/item"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, CANONICAL_BASE)
 
 
+@lru_cache(maxsize=65536)
 def full_url(kind: str, key: object) -> str:
-    """A stable ``urn:uuid:`` for one of our records (same record, same URL)."""
+    """A stable ``urn:uuid:`` for one of our records (same record, same URL). Cached: every
+    Observation refers to its patient and response, so each URL is asked for many times."""
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{kind}/{key}')}"
 
 
@@ -195,11 +198,11 @@ def questionnaire_response(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _observation(
-    record: Mapping[str, Any], key: str, code: dict[str, Any], **value: Any
+    record: Mapping[str, Any], url: str, code: dict[str, Any], **value: Any
 ) -> dict[str, Any]:
     return {
         "resourceType": "Observation",
-        "id": _resource_id("observation", f"{record['id']}/{key}"),
+        "id": url.removeprefix("urn:uuid:"),
         "status": "final",
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": "survey",
                                   "display": "Survey"}]}],
@@ -223,25 +226,34 @@ def observations(record: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             coding = _answer_coding(inst, item, value)
             coding.pop("extension", None)
             option_coded = coding["system"] == LOINC_SYSTEM
+            url = _obs_url(record, item.id)
             obs = _observation(
-                record, item.id, _code(item.loinc, item.id, item.text),
+                record, url, _code(item.loinc, item.id, item.text),
                 **({"valueCodeableConcept": {"coding": [coding], "text": coding["display"]}}
                    if option_coded else {"valueInteger": value}),
             )
-            out.append((full_url("observation", f"{record['id']}/{item.id}"), obs))
+            out.append((url, obs))
+    url = _obs_url(record, "total")
     total = _observation(
-        record, "total", _code(inst.total_loinc, f"{inst.id}_total", _total_text(inst)),
+        record, url, _code(inst.total_loinc, f"{inst.id}_total", _total_text(inst)),
         valueQuantity={"value": _number(record["total"]), "unit": "{score}",
                        "system": UCUM_SYSTEM, "code": "{score}"},
     )
-    out.append((full_url("observation", f"{record['id']}/total"), total))
+    out.append((url, total))
     if len(out) > 1:
+        url = _obs_url(record, "panel")
         panel = _observation(
-            record, "panel", _code(inst.panel_loinc, inst.id, inst.name),
-            hasMember=[{"reference": url} for url, _ in out],
+            record, url, _code(inst.panel_loinc, inst.id, inst.name),
+            hasMember=[{"reference": u} for u, _ in out],
         )
-        out.append((full_url("observation", f"{record['id']}/panel"), panel))
+        out.append((url, panel))
     return out
+
+
+def _obs_url(record: Mapping[str, Any], key: str) -> str:
+    """Each Observation's URL is used once: computed directly, not through the cache."""
+    name = f"observation/{record['id']}/{key}"
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, name)}"
 
 
 def bundle(

@@ -38,8 +38,8 @@ import sqlite_utils
 
 from progress import instruments, scoring, store
 from progress.errors import ImportRejected, ProgressError, ValidationError
+from progress.imports import Checked, store_assessments
 from progress.io_csv import (
-    IMPORT_RESPONDENT,
     MEAN_TOTAL_TOLERANCE,
     ImportReport,
     Source,
@@ -48,7 +48,7 @@ from progress.io_csv import (
     _read_text,
     _unescape,
 )
-from progress.model import Instrument, Score
+from progress.model import Instrument
 from progress.timeutil import days_between, to_iso
 
 ASSESSMENT_FIELDS = (
@@ -242,33 +242,10 @@ def import_table(
     if actor is not None and at is None:
         raise ValidationError("An audited import needs the time of import 'at'.")
     fmt, records = parse_table(source)
-    touched: dict[str, str] = {}
-    for pid, _s, when, _c, _t in records:
-        touched[pid] = min(touched.get(pid, when), when)
-    created = 0
-    with db.atomic():
-        for pid, first_at in touched.items():
-            if not store.patient_exists(db, pid):
-                store.add_patient(db, pid, created_at=first_at)
-                created += 1
-                if actor is not None:
-                    store.record_event(db, actor, "patient.create", at, pid, detail=f"{fmt} csv import")
-        store.bulk_insert_assessments(
-            db, [(pid, sc, when, ctx, IMPORT_RESPONDENT, None, total_only)
-                 for pid, sc, when, ctx, total_only in records],
-        )
-        store.refresh_all(db, list(touched))
-        if actor is not None:
-            for pid in touched:
-                n = sum(1 for r in records if r[0] == pid)
-                store.record_event(db, actor, f"import.{fmt}", at, pid, detail=f"{n} assessments")
-    return ImportReport("assessments", len(records), created, tuple(touched))
+    return store_assessments(db, records, source=fmt, actor=actor, at=at)
 
 
-Parsed = tuple[str, Score, str, str, bool]  # patient, score, administered_at, context, total_only
-
-
-def parse_table(source: Source) -> tuple[str, list[Parsed]]:
+def parse_table(source: Source) -> tuple[str, list[Checked]]:
     """Check a whole long or wide file without writing; ImportRejected lists every problem."""
     text = _read_text(source)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -301,7 +278,7 @@ def parse_table(source: Source) -> tuple[str, list[Parsed]]:
             groups.setdefault(key, []).append((line, cells))
     except csv.Error as e:
         problems.append(f"line {prev + 1}: not valid CSV ({e}); later lines were not checked.")
-    records: list[Parsed] = []
+    records: list[Checked] = []
     seen: dict[tuple[str, str, str], int] = {}
     for rows in groups.values():
         line = rows[0][0]
@@ -310,7 +287,7 @@ def parse_table(source: Source) -> tuple[str, list[Parsed]]:
         except ProgressError as e:
             problems.append(f"line {line}: {e}")
             continue
-        key = (record[0], record[1].instrument, record[2])
+        key = (record.patient_id, record.score.instrument, record.administered_at)
         if key in seen:
             problems.append(f"line {line}: the same assessment as line {seen[key]}.")
             continue
@@ -321,7 +298,7 @@ def parse_table(source: Source) -> tuple[str, list[Parsed]]:
     return fmt, records
 
 
-def _assessment(fmt: str, rows: list[tuple[int, dict[str, str]]]) -> Parsed:
+def _assessment(fmt: str, rows: list[tuple[int, dict[str, str]]]) -> Checked:
     first = rows[0][1]
     pid = first["patient_id"]
     if not pid.strip() or pid != pid.strip():
@@ -344,13 +321,13 @@ def _assessment(fmt: str, rows: list[tuple[int, dict[str, str]]]) -> Parsed:
     if not answers:
         if total is None:
             raise ValidationError("neither item answers nor a total are given.")
-        return pid, scoring.score_total_only(inst.id, total), when, context, True
+        return Checked(pid, when, context, scoring.score_total_only(inst.id, total), True)
     sc = scoring.score(inst.id, answers, prorate=prorated == "true")
     if total is not None and not _agrees(inst, total, sc.total):
         raise ValidationError(
             f"total {total_cell} disagrees with the item answers, which score {sc.total:g}."
         )
-    return pid, sc, when, context, False
+    return Checked(pid, when, context, sc, False)
 
 
 def _long_answers(inst: Instrument, rows: list[tuple[int, dict[str, str]]]) -> dict[str, int]:

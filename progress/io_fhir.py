@@ -22,7 +22,6 @@ import math
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,7 +29,8 @@ import sqlite_utils
 
 from progress import fhir_build, instruments, scoring, store
 from progress.errors import ImportRejected, NotFound, ProgressError, ValidationError
-from progress.io_csv import IMPORT_RESPONDENT, ImportReport
+from progress.imports import Checked, store_assessments
+from progress.io_csv import ImportReport
 from progress.model import Item, Score
 from progress.timeutil import to_iso
 
@@ -393,21 +393,12 @@ def write_bundle(bundle: Mapping, out: str | os.PathLike | IO[str]) -> int:
 # -- import -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Response:
-    patient_id: str
-    administered_at: str
-    context: str
-    score: Score
-    total_only: bool
-
-
 def parse_fhir(
     source: str | os.PathLike | bytes | Mapping,
     *,
     context: str = "weekly",
     patient_id: str | None = None,
-) -> list[_Response]:
+) -> list[Checked]:
     """Read and check a QuestionnaireResponse or a Bundle of them, writing nothing.
 
     Other resources in a Bundle (Questionnaire, Patient, Observation) are read only to find
@@ -435,7 +426,7 @@ def parse_fhir(
         )
     patients = _bundle_patients(entries)
     problems: list[str] = []
-    records: list[_Response] = []
+    records: list[Checked] = []
     seen: dict[tuple[str, str, str], int] = {}
     if context not in store.CONTEXTS:
         raise ValidationError(f"context {context!r} is not one of {', '.join(store.CONTEXTS)}.")
@@ -478,32 +469,7 @@ def import_fhir(
     if actor is not None and at is None:
         raise ValidationError("An audited import needs the time of import 'at'.")
     records = parse_fhir(source, context=context, patient_id=patient_id)
-    touched: dict[str, str] = {}
-    for rec in records:
-        first = touched.get(rec.patient_id)
-        if first is None or rec.administered_at < first:
-            touched[rec.patient_id] = rec.administered_at
-    created = 0
-    with db.atomic():
-        for pid, first_at in touched.items():
-            if not store.patient_exists(db, pid):
-                store.add_patient(db, pid, created_at=first_at)
-                created += 1
-                if actor is not None:
-                    store.record_event(db, actor, "patient.create", at, pid, detail="fhir import")
-        store.bulk_insert_assessments(
-            db,
-            [(r.patient_id, r.score, r.administered_at, r.context, IMPORT_RESPONDENT, None,
-              r.total_only) for r in records],
-        )
-        store.refresh_all(db, list(touched))
-        if actor is not None:
-            counts: dict[str, int] = {}
-            for rec in records:
-                counts[rec.patient_id] = counts.get(rec.patient_id, 0) + 1
-            for pid, n in counts.items():
-                store.record_event(db, actor, "import.fhir", at, pid, detail=f"{n} responses")
-    return ImportReport("assessments", len(records), created, tuple(touched))
+    return store_assessments(db, records, source="fhir", actor=actor, at=at)
 
 
 def _load_json(source: str | os.PathLike | bytes | Mapping) -> Any:
@@ -549,7 +515,7 @@ def _bundle_patients(entries: list[tuple[str | None, Any]]) -> dict[str, str]:
 
 def _read_response(
     res: Mapping, patients: Mapping[str, str], default_context: str, patient_id: str | None
-) -> _Response:
+) -> Checked:
     status = res.get("status")
     if status not in ("completed", "amended"):
         raise ValidationError(f"status {status!r} is not completed or amended; not imported.")
@@ -571,8 +537,8 @@ def _read_response(
         if given is None:
             raise ValidationError("The response has neither item answers nor a total.")
         total = int(given) if float(given).is_integer() else given
-        return _Response(pid, at, context, scoring.score_total_only(instrument_id, total), True)
-    return _Response(pid, at, context, check_total(instrument_id, answers, given), False)
+        return Checked(pid, at, context, scoring.score_total_only(instrument_id, total), True)
+    return Checked(pid, at, context, check_total(instrument_id, answers, given), False)
 
 
 def _subject(res: Mapping, patients: Mapping[str, str]) -> str:

@@ -250,3 +250,24 @@ def test_an_in_progress_response_is_not_imported(exported, db):
     qr["status"] = "in-progress"
     with pytest.raises(ImportRejected, match="in-progress"):
         io_fhir.import_fhir(db, qr, patient_id="X-1")
+
+
+def test_total_only_and_every_instrument_validate_and_round_trip(db):
+    store.add_patient(db, "P-1", created_at=AT)
+    forms = [
+        scoring.score_total_only("phq9", 14),
+        scoring.score("pcl5", [1] * 20),
+        scoring.score("peg", [4, 5, 6]),
+        scoring.score("pain_nrs", [3]),
+        scoring.score("gad7", [0, 1, 2, 3, 0, 1, 2]),
+    ]
+    for n, sc in enumerate(forms):
+        store.save_assessment(db, "P-1", sc, administered_at=f"2026-03-0{n + 1}T09:00:00Z",
+                              context="weekly", total_only=sc.instrument == "phq9")
+    bundle = io_fhir.export_bundle(db)
+    for entry in bundle["entry"]:
+        get_fhir_model_class(entry["resource"]["resourceType"]).model_validate(entry["resource"])
+    fresh = store.open_db(memory=True)
+    io_fhir.import_fhir(fresh, bundle)
+    assert signature(fresh) == signature(db)
+    assert [r["total_only"] for r in store.exchange_assessments(fresh)] == [True, False, False, False, False]

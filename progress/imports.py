@@ -1,0 +1,69 @@
+"""Writing checked assessments from any import format in one transaction.
+
+Every importer (exchange CSV, long/wide CSV, FHIR) first checks the whole file and collects
+every problem; only a file without problems reaches :func:`store_assessments`, which creates
+unknown patients, inserts the assessments (safety alerts included), refreshes the summaries
+and audits it, all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from progress import store
+from progress.io_csv import IMPORT_RESPONDENT, ImportReport
+from progress.model import Score
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One checked assessment, ready to store."""
+
+    patient_id: str
+    administered_at: str
+    context: str
+    score: Score
+    total_only: bool
+
+
+def store_assessments(
+    db: sqlite_utils.Database,
+    records: Sequence[Checked],
+    *,
+    source: str,
+    actor: store.Actor | None = None,
+    at: str | None = None,
+) -> ImportReport:
+    """Store ``records`` in one transaction; ``source`` ("fhir", "long", ...) names the format
+    in the audit events. Patients are created at their earliest assessment."""
+    touched: dict[str, str] = {}
+    for rec in records:
+        touched[rec.patient_id] = min(touched.get(rec.patient_id, rec.administered_at),
+                                      rec.administered_at)
+    created = 0
+    with db.atomic():
+        for pid, first_at in touched.items():
+            if not store.patient_exists(db, pid):
+                store.add_patient(db, pid, created_at=first_at)
+                created += 1
+                if actor is not None:
+                    store.record_event(db, actor, "patient.create", at, pid, detail=f"{source} import")
+        store.bulk_insert_assessments(
+            db,
+            [(r.patient_id, r.score, r.administered_at, r.context, IMPORT_RESPONDENT, None,
+              r.total_only) for r in records],
+        )
+        store.refresh_all(db, list(touched))
+        if actor is not None:
+            counts: dict[str, int] = {}
+            for rec in records:
+                counts[rec.patient_id] = counts.get(rec.patient_id, 0) + 1
+            for pid, n in counts.items():
+                store.record_event(db, actor, f"import.{source}", at, pid, detail=f"{n} assessments")
+    return ImportReport("assessments", len(records), created, tuple(touched))
+
+
+__all__ = ["Checked", "store_assessments"]
