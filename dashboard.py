@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from progress.auth import ROLE_PAGES
-from ui import context
+from ui import context, tablet
 
 HERE = Path(__file__).resolve().parent
 PAGES = {
@@ -22,6 +22,8 @@ PAGES = {
     "intake": ("app_pages/intake.py", "Intake and plan", ":material/fact_check:"),
     "session": ("app_pages/session.py", "Infusion session", ":material/vaccines:"),
     "alerts": ("app_pages/alerts.py", "Alerts", ":material/notification_important:"),
+    "due": ("app_pages/due.py", "Due and overdue", ":material/event_upcoming:"),
+    "tablet": ("app_pages/tablet.py", "Clinic tablet", ":material/tablet:"),
     "cohort": ("app_pages/cohort.py", "Cohort outcomes", ":material/insights:"),
     "users": ("app_pages/users.py", "Users", ":material/manage_accounts:"),
     "audit": ("app_pages/audit.py", "Audit trail", ":material/policy:"),
@@ -33,11 +35,13 @@ user = context.current_user(conn)
 st.set_page_config(
     page_title="Ketamine clinic progress",
     page_icon=":material/monitoring:",
-    layout="centered" if user is None or user.role == "patient" else "wide",
+    layout="centered" if user is None or user.role == "patient" or tablet.active() else "wide",
 )
 
 if user is None:
     nav = st.navigation([st.Page(HERE / "app_pages/signin.py", title="Sign in", default=True)], position="hidden")
+elif tablet.active():  # a clinic tablet in a patient's hands: the check-in only, no way out but Stop
+    nav = st.navigation([st.Page(HERE / PAGES["tablet"][0], title="Check-in", url_path="tablet", default=True)], position="hidden")
 else:
     pages = [
         st.Page(HERE / PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key, default=i == 0)

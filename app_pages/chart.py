@@ -1,7 +1,9 @@
 """Patient chart (therapist, in session on a laptop or shared screen).
 
-Spec: only patients in the therapist's caseload can be opened (a query parameter naming any
-other patient gets an error and nothing of that record); opening a chart is audited. Shows
+Spec: a therapist opens patients in their caseload; any other patient (a query parameter naming
+one, or a lead opening a record by id) needs a stated reason first (break-glass, through
+progress.access: audited and listed for the leads), and nothing of that record is drawn before
+it; opening a chart is audited. Shows
 course plan versus actual, open alerts with reasons, and per measure: the trend with severity
 bands, cut-off lines, infusion markers by phase and the induction period shaded; baseline,
 nadir, change, response / remission / reliable-change status; an item heatmap. "Right now"
@@ -14,32 +16,30 @@ import pandas as pd
 import streamlit as st
 
 from progress import REGISTRY, auth, charts, course, deltas, store, timeline
-from progress.errors import PermissionDenied
 from ui import context, downloads
 from ui.widgets import CONTEXT_LABELS, empty_state, fmt_total
 
 conn = context.db()
-user = context.require_user(conn, "therapist")
+user = context.require_user(conn, "therapist", "lead")
 patients = auth.visible_patient_ids(conn, user)
-if not patients:
-    empty_state("No patients are assigned to you yet.")
-    st.stop()
-
-wanted = st.query_params.get("patient") or st.session_state.get("chart_patient") or patients[0]
-try:
-    auth.require_patient_access(conn, user, wanted)
-except PermissionDenied as exc:
-    st.error(f"{exc} Choose a patient from your caseload.")
-    st.query_params.clear()
-    st.stop()
+wanted = st.query_params.get("patient") or st.session_state.get("chart_patient") or (patients[0] if patients else None)
+if wanted is None:  # a lead, or a therapist with no caseload: a record opens only by id, break-glass
+    st.title("Patient chart")
+    empty_state("No patients are assigned to you. To open a record outside your caseload, enter its id; you will be asked why.")
+    typed = st.text_input("Patient id", key="chart_open_id").strip()
+    if not typed:
+        st.stop()
+    wanted = typed
+context.open_record(conn, user, wanted, "chart")  # policy (progress.access), break-glass, audit
 
 header = st.container()  # filled once the patient is known, drawn above the controls
 top = st.columns([2, 3])
-patient_id = top[0].selectbox("Patient", patients, index=patients.index(wanted), key="chart_patient_select")
+options = patients if wanted in patients else [wanted, *patients]
+patient_id = top[0].selectbox("Patient", options, index=options.index(wanted), key="chart_patient_select")
 if patient_id != wanted:
     st.query_params["patient"] = patient_id
     st.session_state["chart_patient"] = patient_id
-context.audit_view(conn, user, patient_id, "chart")
+    context.open_record(conn, user, patient_id, "chart")
 
 patient = store.get_patient(conn, patient_id)
 infusions = store.list_infusions(conn, patient_id)

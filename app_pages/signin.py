@@ -6,11 +6,12 @@ import streamlit as st
 
 from progress import auth, store
 from progress.errors import AuthError
-from ui import context
+from ui import context, tablet
 
 conn = context.db()
 st.title("Ketamine clinic progress")
 st.caption("Measurement-based care: check-ins, charts and outcomes for ketamine treatment.")
+tablet.locked_screen()  # after a clinic-tablet check-in: no patient data, crisis numbers if needed
 
 signed_out = st.session_state.pop(context.SIGNED_OUT_KEY, None)
 if signed_out:

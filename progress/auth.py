@@ -44,8 +44,8 @@ _HASHER = PasswordHasher(
 # Pages each role may open, in navigation order. The shell builds st.navigation from this.
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "patient": ("checkin", "my_progress"),
-    "therapist": ("caseload", "chart", "intake", "session", "record", "alerts"),
-    "lead": ("cohort", "alerts", "audit"),
+    "therapist": ("caseload", "chart", "intake", "session", "record", "alerts", "due", "tablet"),
+    "lead": ("cohort", "alerts", "chart", "audit"),
     "admin": ("users", "audit"),
 }
 

@@ -38,7 +38,9 @@ CADENCE: dict[str, tuple[int, tuple[str, ...]]] = {
 }
 MOMENTARY = ("mood_nrs", "anxiety_nrs")
 MOMENTARY_PAIN = ("pain_nrs",)
-PHASE_CONTEXT = {None: "intake", "induction": "weekly", "maintenance": "maintenance", "booster": "booster"}
+# The context a periodic measure is saved under in each phase; "booster" is kept for the first
+# measure after a booster (see due_now), later ones are maintenance measures.
+PHASE_CONTEXT = {None: "intake", "induction": "weekly", "maintenance": "maintenance", "booster": "maintenance"}
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,6 @@ def is_same_day(a: str, b: str) -> bool:
 
 
 __all__ = [
-    "CADENCE", "GRACE_DAYS", "Due", "caseload_due", "due_now", "infusion_day_due", "is_same_day",
+    "CADENCE", "GRACE_DAYS", "PHASE_CONTEXT", "Due", "caseload_due", "due_now", "infusion_day_due", "is_same_day",
     "momentary_for", "periodic_for",
 ]

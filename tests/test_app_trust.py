@@ -172,3 +172,70 @@ def test_a_clinic_database_with_only_an_admin_never_gets_demo_data(tmp_path, mon
     assert store.is_empty(c) and [u["username"] for u in store.list_users(c)] == ["boss"]
     assert "ketamine-demo" not in texts(at)
     c.close()
+
+
+# -- rights: the main cells of the policy in the app ------------------------------------
+
+
+def outsider(conn) -> str:
+    """A patient outside the demo therapist's caseload (added if the demo has none)."""
+    mine = set(store.list_patient_ids(conn, therapist_id=uid(conn, "therapist")))
+    others = [p for p in store.list_patient_ids(conn) if p not in mine]
+    if not others:
+        store.add_patient(conn, "KC-TRUST-OUT", created_at="2026-12-01T00:00:00Z")
+        return "KC-TRUST-OUT"
+    return others[0]
+
+
+def test_patient_changing_the_query_parameter_still_sees_only_their_own_record(conn):
+    own = store.get_user(conn, username="patient")["patient_id"]
+    other = next(p for p in store.list_patient_ids(conn) if p != own)
+    at = signed_in(conn, "patient", "app_pages/my_progress.py", patient=other)
+    at.query_params["patient"] = other
+    at.run()
+    assert at.title[0].value == "My progress"
+    assert other not in texts(at)
+    log = store.record_access_log(conn, other)
+    assert log[log["role"] == "patient"].empty  # nothing of the other record was read
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/chart.py").run()
+
+
+def test_therapist_opens_a_caseload_chart_without_a_prompt(conn):
+    at = signed_in(conn, "therapist", "app_pages/chart.py")
+    assert at.title[0].value.startswith("Patient ")
+    assert not any("stated reason" in w.value for w in at.warning)
+
+
+def test_therapist_break_glass_needs_a_reason_then_opens_and_is_shown_to_leads(conn):
+    pid = outsider(conn)
+    at = signed_in(conn, "therapist", None, patient=pid)
+    at.switch_page("app_pages/chart.py").run()
+    assert any("stated reason" in w.value for w in at.warning)
+    assert not at.get("plotly_chart") and pid not in texts(at)
+    at.text_input(key="glass_reason_chart").set_value("trust-test: on call tonight for Dr Lee")
+    next(b for b in at.button if b.label.startswith("Open the record")).click().run()
+    assert not at.exception
+    assert at.title[0].value == f"Patient {pid}"
+    glass = store.audit_events(conn, pid, actions=["record.break_glass"])
+    assert "trust-test: on call tonight for Dr Lee" in set(glass["detail"])
+    lead = signed_in(conn, "lead", "app_pages/audit.py")
+    assert "trust-test: on call tonight for Dr Lee" in set(frame_with(lead, "reason")["reason"])
+
+
+def test_lead_opens_an_identified_record_only_through_break_glass(conn):
+    pid = outsider(conn)
+    at = signed_in(conn, "lead", "app_pages/chart.py")
+    at.text_input(key="chart_open_id").set_value(pid).run()
+    assert any("stated reason" in w.value for w in at.warning)
+    assert not at.get("plotly_chart")
+    at.text_input(key="glass_reason_chart").set_value("trust-test: reviewing an escalated alert")
+    next(b for b in at.button if b.label.startswith("Open the record")).click().run()
+    assert at.title[-1].value == f"Patient {pid}"
+
+
+@pytest.mark.parametrize("role", ["admin", "patient"])
+def test_roles_without_clinical_charts_cannot_reach_the_chart(conn, role):
+    at = signed_in(conn, role)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/chart.py").run()

@@ -32,6 +32,7 @@ NAV_TITLES = {
     "checkin": "Check-in", "my_progress": "My progress", "caseload": "Caseload",
     "chart": "Patient chart", "record": "Record a check-in", "alerts": "Alerts",
     "cohort": "Cohort outcomes", "users": "Users",
+    "due": "Due and overdue", "tablet": "Clinic tablet",
 }
 
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -119,3 +119,10 @@ def test_caseload_due_lists_overdue_first_and_skips_inactive_patients():
 def test_caseload_due_of_an_empty_caseload_keeps_its_columns():
     assert list(schedule.caseload_due(pd.DataFrame(), as_of=AS_OF).columns) == [
         "patient_id", "instrument", "context", "reason", "overdue"]
+
+
+def test_later_measures_in_the_booster_phase_are_maintenance_ones():
+    booster = days_ago(20)
+    taken = {"phq9": days_ago(9), "gad7": days_ago(9)}  # both already done once after the booster
+    due = schedule.due_now(["depression"], taken, as_of=AS_OF, phase="booster", last_booster_at=booster)
+    assert {d.context for d in due} == {"maintenance"}

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 
 import streamlit as st
 
-from progress import auth, store
+from progress import access, auth, store
+from progress.errors import ProgressError
 
 USER_KEY = "user_id"
 SESSION_KEY = "session_token"
@@ -127,13 +128,38 @@ def sign_out(conn) -> None:
     st.session_state.clear()
 
 
-def audit_view(conn, user: auth.User, patient_id: str, page: str) -> None:
-    """Record that ``user`` opened ``patient_id``'s record on ``page``, once per session and page."""
+def open_record(conn, user: auth.User, patient_id: str, page: str) -> access.PatientRecord:
+    """Open ``patient_id``'s record through the core policy (progress.access), logged once per
+    session and page. Break-glass: ask for the reason and stop until one is given. Denied: say
+    so, forget the requested id and stop, so nothing of that record is drawn."""
+    reasons = st.session_state.setdefault("_glass_reasons", {})
     seen = st.session_state.setdefault("_audited_views", set())
-    key = (page, patient_id)
-    if key not in seen:
-        store.record_event(conn, user.actor(page), "record.view", now_iso(), patient_id)
-        seen.add(key)
+    key = ("record.view", page, patient_id, reasons.get(patient_id, ""))
+    try:
+        record = access.open_patient_record(
+            conn, user, patient_id, at=now_iso(), source=page, reason=reasons.get(patient_id),
+            audit=key not in seen,
+        )
+    except access.BreakGlassRequired as exc:
+        st.warning(str(exc), icon=":material/lock_open:")
+        with st.form(f"glass_{page}"):
+            text = st.text_input("Why do you need to open this record?", key=f"glass_reason_{page}")
+            if st.form_submit_button("Open the record (recorded)"):
+                reasons[patient_id] = text
+                st.rerun()
+        st.stop()
+    except ProgressError as exc:  # denied, or no such patient
+        st.error(str(exc))
+        st.query_params.clear()
+        st.session_state.pop("chart_patient", None)
+        st.stop()
+    seen.add(key)
+    return record
+
+
+def audit_view(conn, user: auth.User, patient_id: str, page: str) -> access.PatientRecord:
+    """Open (policy-checked, audited once per session and page) the record a page is about to draw."""
+    return open_record(conn, user, patient_id, page)
 
 
 def audit_once(conn, user: auth.User, action: str, page: str, patient_id: str | None = None, detail: str = "") -> None:
