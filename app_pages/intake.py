@@ -32,7 +32,9 @@ indications = [i for i in patient["indications"].split(",") if i]
 labels = {q.id: q.label + ("" if q.confirmed else " ¹") for q in (*screening.CONTRAINDICATIONS, *screening.MEDICINES)}
 
 st.subheader("Screening", anchor=False)
-with st.form("intake_form"):
+records_box = st.container()  # the patient's screenings, drawn once a save below has landed
+has_screening = not store.list_screenings(conn, patient_id).empty
+with st.expander("New screening" if has_screening else "Screening form", expanded=not has_screening), st.form("intake_form"):
     st.multiselect("Indications", [q.id for q in screening.INDICATIONS], default=indications,
                    format_func=lambda i: screening.question(i).label, key="intake_indications")
     st.multiselect("Chronic pain conditions", list(screening.PAIN_CONDITIONS), key="intake_pain")
@@ -78,14 +80,22 @@ if saved:
 
 screenings = store.list_screenings(conn, patient_id)
 if screenings.empty:
-    empty_state("No screening recorded for this patient yet.")
+    records_box.caption("No screening recorded for this patient yet.")
 for row in screenings.itertuples():
-    with st.container(border=True):
+    with records_box.container(border=True):
         head = f"**Screening of {row.screened_at[:10]}**"
         if row.reviewed_at:
             st.markdown(f"{head} · reviewed by {row.reviewed_by_name} on {row.reviewed_at.replace('T', ' ')[:16]} UTC")
         else:
             st.markdown(f"{head} · **needs physician review**")
+        rec = row.record
+        tried = [screening.question(t).label for t in rec.get("prior_treatments", [])]
+        st.caption(
+            f"Indications: {', '.join(screening.question(i).label for i in rec.get('indications', [])) or 'none recorded'}"
+            f" · antidepressant trials: {rec.get('antidepressant_trials', 0)}"
+            f" · also tried: {', '.join(tried) or 'none recorded'}"
+            + (" · esketamine considered" if rec.get("esketamine") else "")
+        )
         for flag in row.flags:
             st.warning(f"Needs physician review: {flag['text']} {flag['source']}", icon="🩺")
         if not row.flags:

@@ -54,22 +54,21 @@ with st.form("sess_form", clear_on_submit=False):
                  format_func=lambda v: f"{v:g} mg", key="sess_dose_mg")
     else:
         st.number_input("Dose (mg)", 1.0, 999.0, 100.0, key="sess_dose_mg")
-    st.markdown("**Vitals** (BP systolic / diastolic mmHg, heart rate; leave 0 if not taken)")
+    st.markdown("**Vitals** (BP systolic / diastolic mmHg, heart rate per minute; leave empty if not taken)")
     for point in sessions.VITALS_POINTS:
         v1, v2, v3 = st.columns(3)
-        v1.number_input(f"{sessions.VITALS_LABELS[point]}: systolic", 0, 300, 0, key=f"sess_{point}_sys")
-        v2.number_input(f"{sessions.VITALS_LABELS[point]}: diastolic", 0, 200, 0, key=f"sess_{point}_dia")
-        v3.number_input(f"{sessions.VITALS_LABELS[point]}: heart rate", 0, 250, 0, key=f"sess_{point}_hr")
-    st.number_input("Lowest SpO2 % (pulse oximetry; 0 if not taken)", 0, 100, 0, key="sess_spo2")
-    st.markdown("**Side effects** (choose a severity for each one seen)")
-    effect_cols = st.columns(3)
-    for n, name in enumerate(sessions.SIDE_EFFECTS + sessions.SERIOUS_SIDE_EFFECTS):
-        serious = name in sessions.SERIOUS_SIDE_EFFECTS
-        effect_cols[n % 3].selectbox(
-            name + (" (serious)" if serious else ""), ["—", *sessions.SEVERITIES], key=f"sess_fx_{name}"
-        )
+        v1.number_input(f"{sessions.VITALS_LABELS[point]}: systolic", 50, 300, None, key=f"sess_{point}_sys")
+        v2.number_input(f"{sessions.VITALS_LABELS[point]}: diastolic", 20, 200, None, key=f"sess_{point}_dia")
+        v3.number_input(f"{sessions.VITALS_LABELS[point]}: heart rate", 20, 250, None, key=f"sess_{point}_hr")
+    st.number_input("Lowest SpO2 % (pulse oximetry; empty if not taken)", 50, 100, None, key="sess_spo2")
+    for heading, names in (("**Side effects** (choose a severity for each one seen)", sessions.SIDE_EFFECTS),
+                           ("**Rare serious side effects** (each raises an alert for review)", sessions.SERIOUS_SIDE_EFFECTS)):
+        st.markdown(heading)
+        for start in range(0, len(names), 3):  # row by row, so a phone keeps the list order
+            for col, name in zip(st.columns(3), names[start:start + 3], strict=False):
+                col.selectbox(name, ["—", *sessions.SEVERITIES], key=f"sess_fx_{name}")
     o1, o2 = st.columns(2)
-    o1.number_input(sessions.CADSS6_LABEL + " (-1 if not rated)", -1, sessions.CADSS6_MAX, -1, key="sess_cadss6")
+    o1.number_input(sessions.CADSS6_LABEL + "; empty if not rated", 0, sessions.CADSS6_MAX, None, key="sess_cadss6")
     o2.selectbox("Sedation (plain scale, not validated)", ["not recorded", *sessions.SEDATION_LEVELS], key="sess_sedation")
     o1.number_input("Observation / monitoring time (min)", 0, 1440, 120 if esketamine else 60, key="sess_observation")
     o2.checkbox("Respiratory depression", key="sess_resp")
@@ -77,10 +76,11 @@ with st.form("sess_form", clear_on_submit=False):
     st.text_input("Device lot (required for esketamine)" if esketamine else "Lot (optional)", key="sess_lot")
     st.text_area("Notes", key="sess_notes", max_chars=2000)
     submitted = st.form_submit_button("Save session", type="primary")
+result_box = st.container()  # the outcome of a save, right under the button that was pressed
 
 
-def _opt(value: int) -> int | None:
-    return int(value) if value else None
+def _opt(value: int | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _details() -> SessionDetails:
@@ -96,7 +96,7 @@ def _details() -> SessionDetails:
         vitals=vitals,
         spo2_lowest=_opt(ss["sess_spo2"]),
         side_effects={n: ss[f"sess_fx_{n}"] for n in sessions.SIDE_EFFECTS + sessions.SERIOUS_SIDE_EFFECTS if ss[f"sess_fx_{n}"] != "—"},
-        cadss6=None if ss["sess_cadss6"] < 0 else int(ss["sess_cadss6"]),
+        cadss6=_opt(ss["sess_cadss6"]),
         sedation=None if ss["sess_sedation"] == "not recorded" else ss["sess_sedation"],
         respiratory_depression=bool(ss["sess_resp"]),
         lot=ss["sess_lot"],
@@ -118,17 +118,17 @@ if submitted:
             course_id=int(current["id"]) if current else None, actor=user.actor("session"),
         )
     except ProgressError as exc:
-        st.error(f"Not saved: {exc}")
+        result_box.error(f"Not saved: {exc}")
     else:
-        st.success(f"Session saved (infusion {saved.infusion_id}); {saved.linked_checkins} same-day check-in(s) linked.")
+        result_box.success(f"Session saved (infusion {saved.infusion_id}); {saved.linked_checkins} same-day check-in(s) linked.")
         for flag in saved.flags:
-            st.warning(f"Vitals flag: {flag}", icon="⚠️")
+            result_box.warning(f"Vitals flag: {flag}", icon="⚠️")
         if saved.alert_ids:
-            st.error(f"{len(saved.alert_ids)} alert(s) raised for clinical review.", icon="🚨")
+            result_box.error(f"{len(saved.alert_ids)} alert(s) raised for clinical review.", icon=":material/notification_important:")
         for problem in sessions.rems_problems(details) if esketamine else []:
-            st.warning(f"REMS form: {problem}")
+            result_box.warning(f"REMS form: {problem}")
         for note in sessions.discharge_notes(details, route):
-            st.info(note)
+            result_box.info(note)
 
 history = store.list_sessions(conn, patient_id)
 st.subheader("Sessions", anchor=False)

@@ -542,6 +542,43 @@ def _cmd_settings_set(args: argparse.Namespace) -> int:
 Command = tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int] | None]
 
 # name -> (declare, run); run is None where the declaration sets its own per-action func.
+# -- signals -----------------------------------------------------------------------------
+
+
+def _add_signals(sub) -> None:
+    p = sub.add_parser(
+        "signals", help="replay every patient's history and list the signals raised",
+        description="Replay every patient's history in time order, as if the rules ran after "
+        "each assessment, and list every signal raised (safety, booster_review, not_on_track, "
+        "deterioration) with its reason. Nothing is written.",
+    )
+    _db_option(p)
+    p.add_argument("--json", action="store_true", help="print a JSON list (default: one line each)")
+    p.add_argument("--patient", default=None, help="only this patient")
+    p.add_argument("--kind", default=None, help="only this kind of signal")
+
+
+def _cmd_signals(args: argparse.Namespace) -> int:
+    from progress import signals, store
+
+    db = _open(args)
+    if args.kind is not None and args.kind not in signals.KINDS:
+        return _fail(args, f"--kind {args.kind!r} is not one of {', '.join(signals.KINDS)}.")
+    if args.patient is not None:
+        store.get_patient(db, args.patient)  # NotFound -> one-line error
+        found = signals.evaluate(store.load_history(db, args.patient), store.signal_rules(db))
+    else:
+        found = store.replay(db)
+    if args.kind is not None:
+        found = [s for s in found if s.kind == args.kind]
+    if args.json:
+        print(json.dumps([s.as_json() for s in found], indent=1))
+    else:
+        for s in found:
+            print(f"{s.at[:10]}  {s.patient_id}  {s.instrument}  {s.kind}  {s.reason}")
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "score": (_add_score, _cmd_score),
     "import": (_add_import, _cmd_import),
@@ -549,6 +586,7 @@ COMMANDS: dict[str, Command] = {
     "report": (_add_report, _cmd_report),
     "cohort-report": (_add_cohort_report, _cmd_cohort_report),
     "demo": (_add_demo, _cmd_demo),
+    "signals": (_add_signals, _cmd_signals),
     "users": (_add_users, None),
     "remind": (_add_remind, _cmd_remind),
     "audit": (_add_audit, None),

@@ -33,6 +33,7 @@ NAV_TITLES = {
     "chart": "Patient chart", "record": "Record a check-in", "alerts": "Alerts",
     "cohort": "Cohort outcomes", "users": "Users",
     "due": "Due and overdue", "tablet": "Clinic tablet",
+    "intake": "Intake and plan", "session": "Infusion session",
 }
 
 sync_api = pytest.importorskip("playwright.sync_api")

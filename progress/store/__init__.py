@@ -37,6 +37,8 @@ from progress.store.screening import *  # noqa: F403
 from progress.store.screening import __all__ as _screening
 from progress.store.sessions import *  # noqa: F403
 from progress.store.sessions import __all__ as _sessions
+from progress.store.signals import *  # noqa: F403
+from progress.store.signals import __all__ as _signals
 from progress.store.signins import *  # noqa: F403
 from progress.store.signins import __all__ as _signins
 from progress.store.summaries import *  # noqa: F403
@@ -44,5 +46,5 @@ from progress.store.summaries import __all__ as _summaries
 
 __all__ = [
     *_schema, *_connection, *_audit, *_people, *_course, *_assessments, *_summaries,
-    *_alerts, *_bulk, *_signins, *_exchange, *_reminders, *_screening, *_sessions,
+    *_alerts, *_bulk, *_signins, *_signals, *_exchange, *_reminders, *_screening, *_sessions,
 ]

@@ -150,9 +150,6 @@ CREATE TABLE settings (
 ) STRICT;
 """
 
-# Issue 5 part B (safety): the alert lifecycle (escalation, the structured resolution note of
-# clinical-reference.md §5), database guards so no code path deletes, reopens or silently
-# closes an alert, users' e-mail addresses and the log of reminders sent (one per day each).
 # Issue 5 part A (course): intake screening, the plan's maintenance/booster fields, the
 # per-session record beside each infusion, and psychotherapy follow-ups.
 _SCHEMA_COURSE = """
@@ -232,6 +229,27 @@ CREATE TABLE reminders_sent (
 ) STRICT;
 """
 
+# Issue 6 (signals): booster-review, deterioration and not-on-track signals kept beside the
+# patient's summary, recomputed on every save (safety signals are the alerts themselves).
+_SCHEMA_SIGNALS = """
+CREATE TABLE signals (
+    id INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    instrument TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('booster_review','not_on_track','deterioration')),
+    detector TEXT NOT NULL,
+    at TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    points TEXT NOT NULL DEFAULT '[]',
+    active INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX signals_patient ON signals(patient_id, at);
+CREATE INDEX signals_active ON signals(active, kind);
+ALTER TABLE patient_summaries ADD COLUMN open_signals INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE patient_summaries ADD COLUMN signal_kinds TEXT NOT NULL DEFAULT '';
+"""
+
 # Issue 7 (trust): server-side sign-in sessions (only a hash of the token is stored), sign-in
 # throttling per user name, and an idempotency key so a resubmitted check-in is saved once.
 _SCHEMA_TRUST = """
@@ -255,7 +273,7 @@ CREATE UNIQUE INDEX assessments_idempotency ON assessments(idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_SAFETY, _SCHEMA_COURSE, _SCHEMA_TRUST)
+MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_SAFETY, _SCHEMA_COURSE, _SCHEMA_TRUST, _SCHEMA_SIGNALS)
 SCHEMA_VERSION = len(MIGRATIONS)
 GENESIS_HASH = "0" * 64
 

@@ -146,8 +146,11 @@ def list_sessions(db: sqlite_utils.Database, patient_id: str) -> pd.DataFrame:
         "SELECT i.id, i.administered_at, i.route, i.phase, i.dose_mg_per_kg, i.dose_mg, i.side_effects, "
         "r.duration_min, r.observation_min, r.vitals, r.spo2_lowest, r.side_effects AS severities, r.cadss6, "
         "r.sedation, r.respiratory_depression, r.lot, r.driver, r.flags, r.notes, "
-        "(SELECT COUNT(*) FROM assessments a WHERE a.infusion_id = i.id AND a.context = 'pre_infusion') AS n_pre, "
-        "(SELECT COUNT(*) FROM assessments a WHERE a.infusion_id = i.id AND a.context = 'post_infusion') AS n_post "
+        # patient_id first so the counts use the assessments_series index, not a table scan
+        "(SELECT COUNT(*) FROM assessments a WHERE a.patient_id = i.patient_id AND a.infusion_id = i.id "
+        "AND a.context = 'pre_infusion') AS n_pre, "
+        "(SELECT COUNT(*) FROM assessments a WHERE a.patient_id = i.patient_id AND a.infusion_id = i.id "
+        "AND a.context = 'post_infusion') AS n_post "
         "FROM infusions i LEFT JOIN session_records r ON r.infusion_id = i.id "
         "WHERE i.patient_id = ? ORDER BY i.administered_at, i.id",
         [patient_id],

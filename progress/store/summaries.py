@@ -8,8 +8,10 @@ import pandas as pd
 import sqlite_utils
 
 from progress import instruments, metrics
+from progress.signal_rules import Rules
 from progress.store.connection import _frame
 from progress.store.people import list_patient_ids
+from progress.store.signals import refresh_signals, signal_rules
 
 
 def refresh_summary(db: sqlite_utils.Database, patient_id: str, instrument_id: str) -> None:
@@ -39,11 +41,13 @@ def refresh_summary(db: sqlite_utils.Database, patient_id: str, instrument_id: s
     )
 
 
-def refresh_patient(db: sqlite_utils.Database, patient_id: str) -> None:
-    """Recompute the one-row patient summary (last check-in, infusions, phase, open alerts)."""
+def refresh_patient(db: sqlite_utils.Database, patient_id: str, rules: Rules | None = None) -> None:
+    """Recompute the one-row patient summary (last check-in, infusions, phase, open alerts)
+    and the patient's signals, so every write that changes a history keeps both current.
+    An upsert, so columns other modules keep in the row are left as they are."""
     db.execute(
         """
-        INSERT OR REPLACE INTO patient_summaries(patient_id, last_assessment_at, first_infusion_at,
+        INSERT INTO patient_summaries(patient_id, last_assessment_at, first_infusion_at,
             last_infusion_at, n_infusions, n_boosters, phase, route, open_alerts)
         SELECT :p,
             (SELECT MAX(administered_at) FROM assessments WHERE patient_id = :p),
@@ -54,9 +58,16 @@ def refresh_patient(db: sqlite_utils.Database, patient_id: str) -> None:
             (SELECT phase FROM infusions WHERE patient_id = :p ORDER BY administered_at DESC LIMIT 1),
             (SELECT route FROM infusions WHERE patient_id = :p ORDER BY administered_at DESC LIMIT 1),
             (SELECT COUNT(*) FROM alerts WHERE patient_id = :p AND status = 'open')
+        ON CONFLICT(patient_id) DO UPDATE SET
+            last_assessment_at = excluded.last_assessment_at,
+            first_infusion_at = excluded.first_infusion_at,
+            last_infusion_at = excluded.last_infusion_at,
+            n_infusions = excluded.n_infusions, n_boosters = excluded.n_boosters,
+            phase = excluded.phase, route = excluded.route, open_alerts = excluded.open_alerts
         """,
         {"p": patient_id},
     )
+    refresh_signals(db, patient_id, rules)
 
 
 def refresh_all(db: sqlite_utils.Database, patient_ids: Iterable[str] | None = None) -> int:
@@ -68,8 +79,9 @@ def refresh_all(db: sqlite_utils.Database, patient_ids: Iterable[str] | None = N
         for pid, inst in pairs:
             if pid in wanted:
                 refresh_summary(db, pid, inst)
+        rules = signal_rules(db)
         for pid in ids:
-            refresh_patient(db, pid)
+            refresh_patient(db, pid, rules)
     return len(ids)
 
 
