@@ -67,6 +67,14 @@ def test_summary_of_an_unknown_patient_is_refused(clinic):
         report.session_summary(clinic, "KC-9999", as_of=AS_OF)
 
 
+@needs_poppler
+def test_a_patient_without_check_ins_gets_a_summary_that_says_so(db, tmp_path):
+    store.add_patient(db, "NEW-1", created_at=AS_OF)
+    text = pdf_text(report.session_summary_pdf(db, "NEW-1", as_of=AS_OF), tmp_path)
+    assert "No check-ins yet." in text and "No infusions recorded." in text
+    assert "Trends" not in text
+
+
 def test_the_pdf_is_reproducible(clinic, alerted):
     one = report.session_summary_pdf(clinic, alerted, as_of=AS_OF)
     assert one.startswith(b"%PDF") and one == report.session_summary_pdf(clinic, alerted, as_of=AS_OF)

@@ -42,9 +42,12 @@ def deferred(
     return run
 
 
-def download(label: str, data: Callable[[], bytes], *, file_name: str, mime: str, key: str) -> None:
+def download(
+    label: str, data: Callable[[], bytes], *, file_name: str, mime: str, key: str,
+    help: str | None = None,
+) -> None:
     st.download_button(label, data=data, file_name=file_name, mime=mime, key=key,
-                       icon=":material/download:", on_click="ignore")
+                       icon=":material/download:", on_click="ignore", help=help)
 
 
 def session_summary_button(user: auth.User, patient_id: str, now: Callable[[], str]) -> None:
@@ -65,6 +68,9 @@ def _cohort_csv(conn: sqlite_utils.Database) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+WHOLE_CLINIC = "The whole clinic, whatever the filters below."
+
+
 def cohort_buttons(user: auth.User, now: Callable[[], str]) -> None:
     """The cohort page's outcomes report (PDF) and de-identified cohort table (CSV)."""
     left, right = st.columns(2)
@@ -75,6 +81,7 @@ def cohort_buttons(user: auth.User, now: Callable[[], str]) -> None:
                      actor=user.actor("cohort"), action="cohort.export", at=now,
                      detail="cohort report pdf"),
             file_name="cohort-outcomes.pdf", mime="application/pdf", key="co_report_pdf",
+            help=WHOLE_CLINIC,
         )
     with right:
         download(
@@ -82,6 +89,8 @@ def cohort_buttons(user: auth.User, now: Callable[[], str]) -> None:
             deferred(_cohort_csv, actor=user.actor("cohort"), action="cohort.export", at=now,
                      detail="cohort csv"),
             file_name="cohort-deidentified.csv", mime="text/csv", key="co_table_csv",
+            help=WHOLE_CLINIC + " Cohort numbers instead of ids, days since the first infusion "
+            "instead of dates; numbering changes on every download.",
         )
 
 
