@@ -45,7 +45,7 @@ _HASHER = PasswordHasher(
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "patient": ("checkin", "my_progress"),
     "therapist": ("caseload", "chart", "intake", "session", "record", "alerts", "due", "tablet"),
-    "lead": ("cohort", "alerts", "audit"),
+    "lead": ("cohort", "alerts", "chart", "audit"),
     "admin": ("users", "audit"),
 }
 
