@@ -2,8 +2,8 @@
 
 Spec: every patient in the signed-in therapist's care (and only those), one row each, with
 latest PHQ-9 / GAD-7 / PCL-5 / PEG and band, change since baseline, status (responding, in
-remission, not yet responding, signal open), days since last check-in and overdue, open
-alerts; sortable; selecting a row opens that patient's chart. Reads summaries only.
+remission, not yet responding, signal open), open review prompts (booster review, reliable
+deterioration, not on track), days since last check-in and overdue, open alerts; sortable; selecting a row opens that patient's chart. Reads summaries only.
 """
 
 import streamlit as st
@@ -23,7 +23,7 @@ if table.empty:
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Patients", len(table))
-c2.metric("Open alerts", int(table["open_alerts"].sum()))
+c2.metric("Open alerts", int(table["open_alerts"].sum()), help="Safety alerts waiting for a clinician")
 c3.metric("Overdue check-ins", int(table["overdue"].sum()))
 c4.metric("Responding or in remission", int(table["phq9_status"].isin(["responding", "in remission"]).sum()))
 
@@ -32,7 +32,7 @@ show = st.segmented_control(
 )
 view = table
 if show == "Signal open":
-    view = table[table["open_alerts"] > 0]
+    view = table[(table["open_alerts"] > 0) | (table["signals"] != "")]
 elif show == "Overdue":
     view = table[table["overdue"]]
 elif show == "Not yet responding":
@@ -42,6 +42,9 @@ columns = {
     "patient_id": st.column_config.TextColumn("Patient", width="small"),
     "status": st.column_config.TextColumn("Status"),
     "open_alerts": st.column_config.NumberColumn("Alerts", format="%d ⚠", help="Open alerts"),
+    "signals": st.column_config.TextColumn(
+        "Signals", help="Review prompts from the score history (booster review, deterioration, "
+        "not on track); the chart gives each one's reason"),
     "phq9": st.column_config.NumberColumn("PHQ-9", format="%d"),
     "phq9_band": st.column_config.TextColumn("PHQ-9 band"),
     "phq9_change": st.column_config.NumberColumn("PHQ-9 Δ", format="%+d", help="Change since baseline"),

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from progress import REGISTRY, auth, charts, course, deltas, store, timeline
+from progress import REGISTRY, auth, charts, course, deltas, signals, store, timeline
 from ui import context, downloads
 from ui.widgets import CONTEXT_LABELS, empty_state, fmt_total
 
@@ -96,13 +96,18 @@ tab_names += ["Infusion-day ratings"] if momentary else []
 tab_names += ["Course timeline", "Sessions"]
 tabs = st.tabs(tab_names)
 
+signal_rows = store.list_signals(conn, patient_id=patient_id)
 for tab, instrument_id in zip(tabs, periodic, strict=False):
     inst = REGISTRY[instrument_id]
     row = by_inst.loc[instrument_id]
     series = all_series[all_series["instrument"] == instrument_id]
+    mine = signal_rows[signal_rows["instrument"] == instrument_id]
     with tab:
+        for sig in mine[mine["active"] == 1].itertuples():
+            st.info(f"**{signals.TITLES[sig.kind]}** ({sig.at[:10]}): {sig.reason}", icon=":material/flag:")
+        ringed = series.loc[series["administered_at"].isin({t for pts in mine["points"] for t in pts}), "id"]
         st.plotly_chart(
-            charts.trend_figure(series, inst, infusions, date_range=date_range),
+            charts.trend_figure(series, inst, infusions, date_range=date_range, highlight=ringed.tolist()),
             key=f"chart_trend_{instrument_id}",
             width="stretch",
         )
@@ -122,6 +127,11 @@ for tab, instrument_id in zip(tabs, periodic, strict=False):
             + (f"; remission = below {inst.outcomes.remission_below:g} {inst.outcomes.remission_source}" if inst.outcomes.remission_below else "")
             + "."
         )
+        earlier = mine[mine["active"] == 0]
+        if len(earlier):
+            with st.expander(f"Earlier signals ({len(earlier)}), now closed"):
+                for sig in earlier.itertuples():
+                    st.markdown(f"- **{signals.TITLES[sig.kind]}** ({sig.at[:10]}): {sig.reason}")
         with st.expander("Items over time: which symptoms moved"):
             answers = store.load_answers(conn, patient_id, instrument_id)
             st.plotly_chart(charts.item_heatmap(answers, inst), key=f"chart_items_{instrument_id}", width="stretch")

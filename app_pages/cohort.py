@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from progress import REGISTRY, charts, cohort, store
+from progress import REGISTRY, charts, charts_outcomes, cohort, signals, store, survival
 from ui import context, downloads
 from ui.widgets import empty_state
 
@@ -106,3 +106,38 @@ for ind in store.INDICATIONS:
         "Open alerts": int(ids["open_alerts"].fillna(0).sum()),
     })
 st.dataframe(rows, hide_index=True, width="stretch")
+
+st.subheader("Durability of response, boosters and review prompts")
+d1, d2 = st.columns([3, 2])
+with d1:
+    times = cohort.relapse_times(chosen, as_of=context.now_iso())
+    if times.empty:
+        empty_state("No patient in view has responded yet.")
+    else:
+        curve = survival.kaplan_meier(times["days"].tolist(), times["relapsed"].tolist())
+        median = survival.median_time(curve)
+        st.plotly_chart(charts_outcomes.km_figure(curve, label="PHQ-9 responders"), key="co_km", width="stretch")
+        st.caption(
+            f"Kaplan-Meier estimate over {len(times)} PHQ-9 responders ({int(times['relapsed'].sum())} with a "
+            f"booster-review signal; the others are counted until their last check-in). Median time to a signal: "
+            + (f"**{median:.0f} days**." if median is not None else "not reached.")
+            + " Response = first PHQ-9 ≥ 50 % below baseline or below 5 after the first infusion [S50][S51]; "
+            "the event is the first booster-review prompt after it (a review prompt, not a confirmed relapse)."
+        )
+with d2:
+    given, years = cohort.boosters_per_patient_year(chosen, as_of=context.now_iso())
+    st.metric(
+        "Boosters per patient-year", f"{given / years:.2f}" if years > 0 else "—",
+        help=f"{given} booster infusions over {years:.1f} patient-years (first infusion to last check-in)",
+    )
+    st.caption(f"{given} boosters / {years:.1f} patient-years followed.")
+    kinds = chosen["signal_kinds"].fillna("").str.split(",")
+    st.dataframe(
+        [
+            {"Open review prompt": signals.TITLES[kind], "Patients": int(kinds.map(lambda ks, k=kind: k in ks).sum()),
+             "of": len(chosen)}
+            for kind in (signals.BOOSTER_REVIEW, signals.DETERIORATION, signals.NOT_ON_TRACK)
+        ],
+        hide_index=True, width="stretch", key="co_signals",
+    )
+    st.caption("Signals are prompts for clinical review, never diagnoses or dosing advice; the patient's chart gives each reason.")

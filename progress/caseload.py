@@ -9,16 +9,21 @@ from __future__ import annotations
 import pandas as pd
 
 from progress.schedule import GRACE_DAYS
+from progress.signals import TITLES
 from progress.timeutil import days_between
 
 HEADLINE = ("phq9", "gad7", "pcl5", "peg")
 SIGNAL_OPEN = "signal open"
+
 OVERDUE_AFTER_DAYS = 7 + GRACE_DAYS  # weekly measures, plus the grace period
 
 
 def caseload_table(rows: pd.DataFrame, *, as_of: str) -> pd.DataFrame:
     """One row per patient with latest score, band, change and status per headline instrument."""
-    columns = ["patient_id", "indications", "phase", "infusions", "days_since_checkin", "overdue", "open_alerts", "status"]
+    columns = [
+        "patient_id", "indications", "phase", "infusions", "days_since_checkin", "overdue",
+        "open_alerts", "signals", "status",
+    ]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     out = []
@@ -34,6 +39,7 @@ def caseload_table(rows: pd.DataFrame, *, as_of: str) -> pd.DataFrame:
             "days_since_checkin": days,
             "overdue": days is None or days > OVERDUE_AFTER_DAYS,
             "open_alerts": int(first["open_alerts"] or 0),
+            "signals": _signal_text(first.get("signal_kinds")),
         }
         by_inst = {r["instrument"]: r for _, r in group.iterrows() if isinstance(r["instrument"], str)}
         for inst in HEADLINE:
@@ -43,6 +49,14 @@ def caseload_table(rows: pd.DataFrame, *, as_of: str) -> pd.DataFrame:
             record[f"{inst}_change"] = None if r is None else r["change"]
             record[f"{inst}_status"] = None if r is None else r["status"]
         main = next((record[f"{i}_status"] for i in HEADLINE if record[f"{i}_status"]), "no scores yet")
-        record["status"] = SIGNAL_OPEN if record["open_alerts"] else main
+        record["status"] = SIGNAL_OPEN if record["open_alerts"] or record["signals"] else main
         out.append(record)
     return pd.DataFrame(out)
+
+
+def _signal_text(kinds: object) -> str:
+    """'booster review suggested, not on track' from the summary's comma-separated kinds."""
+    if not isinstance(kinds, str) or not kinds:
+        return ""
+    present = set(kinds.split(","))
+    return ", ".join(title.lower() for kind, title in TITLES.items() if kind in present)

@@ -109,3 +109,27 @@ def trajectory_by_infusion(scores: pd.DataFrame, infusion_times: pd.DataFrame, *
     points = pd.concat(out, ignore_index=True)
     points = points[points["x"] <= max_number]
     return points.groupby(["patient_id", "x"], as_index=False)["total"].mean()
+
+
+def relapse_times(patients: pd.DataFrame, *, as_of: str) -> pd.DataFrame:
+    """Durability of response for the Kaplan-Meier curve: for each patient who responded,
+    days from the first response to the first booster_review signal (event), or to the last
+    check-in (censored). Reads the per-patient summary columns kept by the store."""
+    responders = patients[patients["response_at"].notna()]
+    end = responders["relapse_signal_at"].where(responders["relapse_signal_at"].notna(), responders["last_assessment_at"])
+    end = end.fillna(as_of)
+    days = _days(end, responders["response_at"]).clip(lower=0)
+    return pd.DataFrame({
+        "patient_id": responders["patient_id"],
+        "days": days,
+        "relapsed": responders["relapse_signal_at"].notna(),
+    })
+
+
+def boosters_per_patient_year(patients: pd.DataFrame, *, as_of: str) -> tuple[int, float]:
+    """(boosters given, patient-years followed): follow-up runs from the first infusion to the
+    last check-in (or ``as_of`` when there is none), for patients who started a course."""
+    started = patients[patients["first_infusion_at"].notna()]
+    end = started["last_assessment_at"].fillna(as_of)
+    years = float(_days(end, started["first_infusion_at"]).clip(lower=0).sum()) / 365.25
+    return int(started["n_boosters"].fillna(0).sum()), years

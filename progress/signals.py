@@ -41,6 +41,13 @@ BOOSTER_REVIEW = "booster_review"
 NOT_ON_TRACK = "not_on_track"
 DETERIORATION = "deterioration"
 KINDS = (SAFETY, BOOSTER_REVIEW, NOT_ON_TRACK, DETERIORATION)
+# How each kind reads on a page, most pressing first after safety.
+TITLES = {
+    SAFETY: "Safety alert",
+    BOOSTER_REVIEW: "Booster review suggested",
+    DETERIORATION: "Reliable deterioration",
+    NOT_ON_TRACK: "Not on track",
+}
 
 
 @dataclass(frozen=True)
@@ -470,3 +477,30 @@ def evaluate(history: History, rules: Rules = DEFAULT_RULES) -> list[Signal]:
 
 def active(signals: Iterable[Signal]) -> list[Signal]:
     return [s for s in signals if s.active]
+
+
+def response_and_relapse(history: History, found: Sequence[Signal], instrument_id: str = "phq9") -> tuple[str | None, str | None]:
+    """When the patient first responded (>= 50 % below baseline, or in remission, after the
+    first infusion) and the first booster_review after that: the durability of response,
+    from response to possible relapse, for the cohort's Kaplan-Meier curve."""
+    points = history.series.get(instrument_id) or []
+    th = thresholds(instrument_id)
+    first_inf = history.infusions[0].at if history.infusions else None
+    base = _baseline(points, first_inf)
+    if base is None or first_inf is None:
+        return None, None
+    response_at = None
+    for p in points:
+        if p.at <= first_inf:
+            continue
+        remission = th.remission_below is not None and p.total < th.remission_below
+        if remission or (base.total > 0 and (base.total - p.total) / base.total >= th.response_reduction):
+            response_at = p.at
+            break
+    if response_at is None:
+        return None, None
+    relapse = next(
+        (s.at for s in found if s.kind == BOOSTER_REVIEW and s.instrument == instrument_id and s.at > response_at),
+        None,
+    )
+    return response_at, relapse

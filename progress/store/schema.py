@@ -248,6 +248,8 @@ CREATE INDEX signals_patient ON signals(patient_id, at);
 CREATE INDEX signals_active ON signals(active, kind);
 ALTER TABLE patient_summaries ADD COLUMN open_signals INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE patient_summaries ADD COLUMN signal_kinds TEXT NOT NULL DEFAULT '';
+ALTER TABLE patient_summaries ADD COLUMN response_at TEXT;
+ALTER TABLE patient_summaries ADD COLUMN relapse_signal_at TEXT;
 """
 
 # Issue 7 (trust): server-side sign-in sessions (only a hash of the token is stored), sign-in

@@ -73,7 +73,9 @@ def refresh_signals(db: sqlite_utils.Database, patient_id: str, rules: Rules | N
     """Recompute and store one patient's signals; call inside the writer's ``db.atomic()``
     after :func:`refresh_patient`, so the summary's open-signal count matches."""
     rules = rules or signal_rules(db)
-    found = [s for s in sig.evaluate(load_history(db, patient_id), rules) if s.kind in _STORED_KINDS]
+    history = load_history(db, patient_id)
+    found = [s for s in sig.evaluate(history, rules) if s.kind in _STORED_KINDS]
+    response_at, relapse_at = sig.response_and_relapse(history, found)
     db.execute("DELETE FROM signals WHERE patient_id = ?", [patient_id])
     db.conn.executemany(
         "INSERT INTO signals(patient_id, instrument, kind, detector, at, severity, reason, points, "
@@ -86,8 +88,9 @@ def refresh_signals(db: sqlite_utils.Database, patient_id: str, rules: Rules | N
     )
     open_kinds = sorted({s.kind for s in found if s.active})
     db.execute(
-        "UPDATE patient_summaries SET open_signals = ?, signal_kinds = ? WHERE patient_id = ?",
-        [sum(s.active for s in found), ",".join(open_kinds), patient_id],
+        "UPDATE patient_summaries SET open_signals = ?, signal_kinds = ?, response_at = ?, "
+        "relapse_signal_at = ? WHERE patient_id = ?",
+        [sum(s.active for s in found), ",".join(open_kinds), response_at, relapse_at, patient_id],
     )
     return found
 

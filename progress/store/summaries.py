@@ -105,6 +105,7 @@ def caseload(db: sqlite_utils.Database, therapist_id: int | None) -> pd.DataFram
             SELECT p.id AS patient_id, p.indications, p.status AS patient_status,
                    ps.last_assessment_at, ps.n_infusions, ps.n_boosters, ps.phase, ps.route,
                    ps.first_infusion_at, ps.last_infusion_at, ps.open_alerts,
+                   ps.open_signals, ps.signal_kinds,
                    s.instrument, s.latest_total, s.latest_band, s.latest_at, s.baseline_total,
                    s.change, s.pct_change, s.status, s.reliable, s.nadir_total
             FROM patients p
@@ -124,7 +125,8 @@ def cohort_patients(db: sqlite_utils.Database) -> pd.DataFrame:
         """
         SELECT p.id AS patient_id, p.indications, p.therapist_id, u.display_name AS clinician,
                ps.first_infusion_at, ps.last_infusion_at, ps.n_infusions, ps.n_boosters, ps.phase,
-               ps.route, ps.open_alerts, ps.last_assessment_at,
+               ps.route, ps.open_alerts, ps.last_assessment_at, ps.signal_kinds, ps.response_at,
+               ps.relapse_signal_at,
                (SELECT MAX(administered_at) FROM infusions i
                  WHERE i.patient_id = p.id AND i.phase = 'induction') AS last_induction_at,
                (SELECT COUNT(*) FROM infusions i
