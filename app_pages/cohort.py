@@ -107,6 +107,22 @@ for ind in store.INDICATIONS:
     })
 st.dataframe(rows, hide_index=True, width="stretch")
 
+st.subheader("NHS Talking Therapies outcomes (PHQ-9 and GAD-7)")
+tt_rates = cohort.talking_therapies_rates(store.paired_scores(conn), chosen)
+st.dataframe(
+    [
+        {"Outcome": r.label, "Patients": f"{r.numerator}/{r.denominator}",
+         "Rate": f"{r.numerator / r.denominator:.0%}" if r.denominator else "—"}
+        for r in tt_rates.itertuples()
+    ],
+    hide_index=True, width="stretch", key="co_tt",
+)
+st.caption(
+    "First score = baseline (last before the first infusion), last = the latest score; courses with at "
+    "least two infusions [S48b]. Case = PHQ-9 ≥ 10 and/or GAD-7 ≥ 8; reliable change = PHQ-9 6 / GAD-7 4 "
+    "points on at least one measure [S48][S48a][S48e]. Recovery counts only patients who were a case at the start."
+)
+
 st.subheader("Durability of response, boosters and review prompts")
 d1, d2 = st.columns([3, 2])
 with d1:

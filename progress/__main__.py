@@ -537,6 +537,52 @@ def _cmd_settings_set(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- backup / restore --------------------------------------------------------------------
+
+
+def _add_backup(sub) -> None:
+    p = sub.add_parser("backup", help="copy the database safely while the clinic keeps working",
+                       description="Online backup with SQLite's backup API (a consistent snapshot "
+                       "while check-ins are being saved), then integrity check and audit chain of "
+                       "the copy. Exit 0 if the copy is sound.")
+    _db_option(p)
+    p.add_argument("--out", type=Path, required=True, help="backup file to create (must not exist)")
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from progress import store
+
+    if args.db is not None and not Path(args.db).exists():
+        raise NotFound(f"No database file at {args.db}.")
+    started = time.perf_counter()
+    db = _open(args)
+    check = store.backup_to(db, args.out)
+    store.record_event(db, _cli_actor(), "database.backup", _now(), detail=str(args.out.name))
+    print(f"Backed up to {args.out} in {time.perf_counter() - started:.2f} s: {_copy_summary(check)}.")
+    return 0
+
+
+def _add_restore(sub) -> None:
+    p = sub.add_parser("restore", help="restore a backup into a new database file",
+                       description="Check a backup (integrity, audit chain), copy it into a new "
+                       "file and check the result. Point PROGRESS_DB at the new file to use it.")
+    p.add_argument("backup", type=Path, help="backup file made by 'backup'")
+    p.add_argument("--db", type=Path, required=True, help="new database file (must not exist)")
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from progress import store
+
+    check = store.restore_from(args.backup, args.db)
+    print(f"Restored {args.backup} into {args.db}: {_copy_summary(check)}.")
+    return 0
+
+
+def _copy_summary(check) -> str:
+    counts = ", ".join(f"{n} {t}" for t, n in check.counts.items())
+    return f"integrity {check.integrity}, audit chain intact ({check.chain_events} events), {counts}"
+
+
 # -- wiring ------------------------------------------------------------------------------
 
 Command = tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int] | None]
@@ -556,6 +602,11 @@ def _add_signals(sub) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list (default: one line each)")
     p.add_argument("--patient", default=None, help="only this patient")
     p.add_argument("--kind", default=None, help="only this kind of signal")
+    p.add_argument(
+        "--recompute", action="store_true",
+        help="first recompute and store every summary, the clinic trajectory and every signal "
+        "(after changing a signal setting); prints how long it took on stderr",
+    )
 
 
 def _cmd_signals(args: argparse.Namespace) -> int:
@@ -564,6 +615,10 @@ def _cmd_signals(args: argparse.Namespace) -> int:
     db = _open(args)
     if args.kind is not None and args.kind not in signals.KINDS:
         return _fail(args, f"--kind {args.kind!r} is not one of {', '.join(signals.KINDS)}.")
+    if args.recompute:
+        started = time.perf_counter()
+        n = store.refresh_all(db)
+        print(f"Recomputed summaries and signals for {n} patients in {time.perf_counter() - started:.1f} s.", file=sys.stderr)
     if args.patient is not None:
         store.get_patient(db, args.patient)  # NotFound -> one-line error
         found = signals.evaluate(store.load_history(db, args.patient), store.signal_rules(db))
@@ -591,6 +646,8 @@ COMMANDS: dict[str, Command] = {
     "remind": (_add_remind, _cmd_remind),
     "audit": (_add_audit, None),
     "settings": (_add_settings, None),
+    "backup": (_add_backup, _cmd_backup),
+    "restore": (_add_restore, _cmd_restore),
 }
 
 

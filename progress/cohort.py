@@ -133,3 +133,27 @@ def boosters_per_patient_year(patients: pd.DataFrame, *, as_of: str) -> tuple[in
     end = started["last_assessment_at"].fillna(as_of)
     years = float(_days(end, started["first_infusion_at"]).clip(lower=0).sum()) / 365.25
     return int(started["n_boosters"].fillna(0).sum()), years
+
+
+def talking_therapies_rates(paired: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """NHS Talking Therapies outcomes with their denominators [S48][S48a][S48b][S48e], from
+    each patient's first (baseline) and latest PHQ-9 / GAD-7 in ``paired`` (summaries rows:
+    patient_id, instrument, baseline_total, latest_total). Finished course = at least two
+    treatment appointments (here: infusions) [S48b]."""
+    from progress import talking_therapies as tt
+
+    finished = set(patients.loc[patients["n_infusions"].fillna(0) >= 2, "patient_id"])
+    outcomes = []
+    rows = paired[paired["patient_id"].isin(finished) & paired["instrument"].isin(tt.MEASURES)]
+    for _, group in rows.groupby("patient_id"):
+        first = {r.instrument: r.baseline_total for r in group.itertuples() if pd.notna(r.baseline_total)}
+        last = {r.instrument: r.latest_total for r in group.itertuples() if pd.notna(r.baseline_total)}
+        if first:
+            outcomes.append(tt.paired_outcome(first, last))
+    cases = [o for o in outcomes if o.case_at_start]
+    return pd.DataFrame([
+        ("Recovery (case at start, not a case now)", sum(bool(o.recovered) for o in cases), len(cases)),
+        ("Reliable recovery", sum(bool(o.reliable_recovery) for o in cases), len(cases)),
+        ("Reliable improvement", sum(o.reliable_improvement for o in outcomes), len(outcomes)),
+        ("Reliable deterioration", sum(o.reliable_deterioration for o in outcomes), len(outcomes)),
+    ], columns=["label", "numerator", "denominator"])

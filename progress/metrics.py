@@ -111,3 +111,26 @@ def summarize(
         status=response_status(instrument, baseline, latest),
         reliable=reliable_change(instrument, baseline, latest),
     )
+
+
+def infusions_to_first_response(
+    instrument: Instrument,
+    series: Sequence[tuple[str, float]],
+    infusion_times: Sequence[str],
+) -> int | None:
+    """How many infusions had been given when the first response was seen (>= the
+    instrument's response fraction below baseline [S50][S52]); None without a baseline or a
+    response. Phillips 2019 reported a median of 3 infusions to response [S36]."""
+    if not infusion_times:
+        return None
+    first = infusion_times[0]
+    before = [t for t in series if t[0] <= first]
+    if not before or instrument.outcomes.response_reduction is None:
+        return None
+    baseline = before[-1][1]
+    if baseline <= 0:
+        return None
+    for at, total in series:
+        if at > first and (baseline - total) / baseline >= instrument.outcomes.response_reduction:
+            return sum(1 for t in infusion_times if t <= at)
+    return None

@@ -376,85 +376,98 @@ class _Episode:
 # -- per-instrument evaluation ----------------------------------------------------------
 
 
-def _expected_reduction(k: int, rules: Rules) -> tuple[float, str]:
-    """Expected fraction of baseline lost by infusion ``k``, and where the figure comes from."""
+def _off_track(name: str, th: Thresholds, base: Point, p: Point, k: int, rules: Rules) -> str | None:
+    """The reason a score after ``k`` induction infusions is behind the expected trajectory,
+    or None when it is not: the clinic's own reference where enough courses reached infusion
+    ``k``, otherwise the published anchor plus the reliable-change value."""
+    head = f"{name} {_num(p.total)} after {k} induction infusions (baseline {_num(base.total)})"
     ref = rules.trajectory.get(k)
     if ref is not None and ref[1] >= rules.trajectory_min_courses:
-        pct = round(rules.trajectory_percentile * 100)
-        return ref[0], (
-            f"this clinic's own courses ({ref[1]} reached infusion {k}; {100 - pct} % of them "
-            f"had less improvement)"
+        expected = base.total * (1 - ref[0])
+        if p.total <= expected:
+            return None
+        share = round(rules.trajectory_percentile * 100)
+        return (
+            f"{head} is above {_num(expected)}: {share} % of this clinic's courses ({ref[1]} reached "
+            f"infusion {k}) had improved at least that much by now. Not on track: review suggested."
         )
     frac = rules.published_reduction_at_end * min(k, rules.published_end_infusion) / rules.published_end_infusion
-    return frac, "published figures (about half of patients reach a 50 % reduction by infusion 6 [S38][S39])"
+    expected = base.total * (1 - frac)
+    if p.total <= expected + th.reliable_change:
+        return None
+    return (
+        f"{head} is more than {_num(th.reliable_change)} points above the {_num(expected)} expected "
+        f"from published figures (about half of patients reach a 50 % reduction by infusion "
+        f"{rules.published_end_infusion} [S38][S39]). Not on track: review suggested."
+    )
+
+
+class _Deterioration:
+    """Reliable rise from baseline at any time [S48]: raised once, re-armed after two
+    consecutive scores back below baseline + the reliable-change value."""
+
+    def __init__(self, patient_id: str, th: Thresholds, base: Point | None):
+        self.pid, self.th, self.base = patient_id, th, base
+        self.open: Signal | None = None
+        self.below = 0
+        self.out: list[Signal] = []
+
+    def feed(self, p: Point) -> None:
+        base, th = self.base, self.th
+        if base is None or p.at <= base.at:
+            return
+        rise = p.total - base.total
+        if self.open is None:
+            if rise >= th.reliable_change:
+                self.open = Signal(
+                    kind=DETERIORATION, patient_id=self.pid, instrument=th.instrument, at=p.at,
+                    severity="moderate", detector="reliable_change",
+                    reason=(
+                        f"{_name(th.instrument)} {_num(p.total)} is {_num(rise)} points above the baseline "
+                        f"of {_num(base.total)} ({base.at[:10]}), at least the reliable-change value of "
+                        f"{_num(th.reliable_change)} [S48]: reliable deterioration, review suggested."
+                    ),
+                    points=(base.at, p.at),
+                )
+                self.out.append(self.open)
+                self.below = 0
+            return
+        self.below = self.below + 1 if rise < th.reliable_change else 0
+        if self.below >= 2:
+            self.out[self.out.index(self.open)] = replace(self.open, active=False)
+            self.open = None
 
 
 def _evaluate_instrument(
     patient_id: str, instrument_id: str, points: list[Point], infusions: list[Infusion], rules: Rules
 ) -> list[Signal]:
     th = thresholds(instrument_id)
-    name = _name(instrument_id)
     first_inf = infusions[0].at if infusions else None
     base = _baseline(points, first_inf)
     episode = _Episode(patient_id, th, base, rules)
-    out: list[Signal] = []
-    deteriorated: Signal | None = None
-    below_run = 0
-    off_track = False
+    deterioration = _Deterioration(patient_id, th, base)
+    off_track: list[Signal] = []  # at most one per course, closed when induction ends
     boosters = [i.at for i in infusions if i.phase == "booster"]
     b_idx = 0
     for p in points:
         while b_idx < len(boosters) and boosters[b_idx] <= p.at:
             episode.booster()
             b_idx += 1
-        # deterioration: reliable rise from baseline, once per episode.
-        if base is not None and p.at > base.at:
-            rise = p.total - base.total
-            if rise >= th.reliable_change and deteriorated is None:
-                deteriorated = Signal(
-                    kind=DETERIORATION, patient_id=patient_id, instrument=instrument_id, at=p.at,
-                    severity="moderate", detector="reliable_change",
-                    reason=(
-                        f"{name} {_num(p.total)} is {_num(rise)} points above the baseline of "
-                        f"{_num(base.total)} ({base.at[:10]}), at least the reliable-change value of "
-                        f"{_num(th.reliable_change)} [S48]: reliable deterioration, review suggested."
-                    ),
-                    points=(base.at, p.at),
-                )
-                out.append(deteriorated)
-                below_run = 0
-            elif deteriorated is not None:
-                below_run = below_run + 1 if rise < th.reliable_change else 0
-                if below_run >= 2:
-                    out[out.index(deteriorated)] = replace(deteriorated, active=False)
-                    deteriorated = None
+        deterioration.feed(p)
         ended = _induction_end(infusions, p.at, rules)
-        # not_on_track: during induction only.
-        if first_inf is not None and ended is None and base is not None and not off_track and p.at > first_inf:
+        if ended is not None and off_track and off_track[0].active:
+            off_track[0] = replace(off_track[0], active=False)
+        induction = first_inf is not None and ended is None and p.at > first_inf
+        if induction and base is not None and not off_track and base.total >= th.caseness:
             k = sum(1 for i in infusions if i.phase == "induction" and i.at <= p.at)
-            if k >= rules.not_on_track_from_infusion and base.total >= th.caseness:
-                frac, origin = _expected_reduction(k, rules)
-                expected = base.total * (1 - frac)
-                clinic = origin.startswith("this clinic")
-                limit = expected if clinic else expected + th.reliable_change
-                if p.total > limit:
-                    off_track = True
-                    how = (
-                        f"above the expected {_num(expected)}"
-                        if clinic else
-                        f"more than {_num(th.reliable_change)} points above the expected {_num(expected)}"
-                    )
-                    out.append(Signal(
-                        kind=NOT_ON_TRACK, patient_id=patient_id, instrument=instrument_id, at=p.at,
-                        severity="low", detector="trajectory",
-                        reason=(
-                            f"{name} {_num(p.total)} after {k} induction infusions (baseline "
-                            f"{_num(base.total)}) is {how} from {origin}: not on track, review suggested."
-                        ),
-                        points=(base.at, p.at),
-                    ))
+            reason = _off_track(_name(instrument_id), th, base, p, k, rules) if k >= rules.not_on_track_from_infusion else None
+            if reason is not None:
+                off_track.append(Signal(
+                    kind=NOT_ON_TRACK, patient_id=patient_id, instrument=instrument_id, at=p.at,
+                    severity="low", detector="trajectory", reason=reason, points=(base.at, p.at),
+                ))
         episode.feed(p, monitoring=ended is not None and p.at > ended)
-    return out + episode.out
+    return deterioration.out + off_track + episode.out
 
 
 def evaluate(history: History, rules: Rules = DEFAULT_RULES) -> list[Signal]:

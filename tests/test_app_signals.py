@@ -82,3 +82,13 @@ def test_cohort_shows_durability_boosters_and_prompt_counts(conn):
     booster_open = patients["signal_kinds"].fillna("").str.contains("booster_review")
     # the default filter keeps first infusions within a year; the count can only be <= the clinic's
     assert counts.set_index("Open review prompt").loc["Booster review suggested", "Patients"] <= booster_open.sum()
+
+
+def test_cohort_shows_talking_therapies_outcomes_with_denominators(conn):
+    at = _as(conn, "lead", "app_pages/cohort.py")
+    table = next(d.value for d in at.dataframe if "Outcome" in d.value.columns)
+    assert list(table["Outcome"]) == [
+        "Recovery (case at start, not a case now)", "Reliable recovery", "Reliable improvement", "Reliable deterioration",
+    ]
+    num, den = map(int, table.iloc[0]["Patients"].split("/"))
+    assert 0 < num <= den

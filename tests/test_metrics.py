@@ -158,3 +158,16 @@ def test_single_score_is_its_own_baseline_with_no_change():
 def test_summary_of_an_empty_series_is_an_error():
     with pytest.raises(ValueError, match="at least one"):
         summarize(PHQ9, [], None)
+
+
+def test_infusions_to_first_response_counts_infusions_given_by_then():
+    from progress import instruments
+    from progress.metrics import infusions_to_first_response
+
+    phq9 = instruments.get("phq9")
+    infusions = ["2026-01-05T10:00:00Z", "2026-01-07T10:00:00Z", "2026-01-09T10:00:00Z", "2026-01-12T10:00:00Z"]
+    series = [("2026-01-04T10:00:00Z", 20), ("2026-01-08T10:00:00Z", 12), ("2026-01-10T10:00:00Z", 10)]
+    assert infusions_to_first_response(phq9, series, infusions) == 3  # 50 % on day 10, after 3
+    assert infusions_to_first_response(phq9, series[:2], infusions) is None  # 40 %: not yet
+    assert infusions_to_first_response(phq9, series[1:], infusions) is None  # no baseline
+    assert infusions_to_first_response(phq9, series, []) is None

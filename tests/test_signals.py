@@ -124,6 +124,14 @@ def test_not_on_track_uses_published_figures_without_clinic_history():
     assert len(found) == 1
     # after 5 infusions the published anchor expects 20 * (1 - 0.5 * 5/6) = 11.7; 18 > 11.7 + 6
     assert "after 5 induction infusions" in found[0].reason and "published figures" in found[0].reason
+    assert found[0].active  # induction still running
+
+
+def test_not_on_track_closes_when_induction_ends():
+    points = [S.Point(_at(-3), 20), S.Point(_at(9.5), 18), S.Point(_at(30), 9)]
+    infusions = [S.Infusion(_at(d + 0.1), "induction") for d in (0, 2, 4, 7, 9)]
+    found = [s for s in S.evaluate(S.History("P1", {"phq9": points}, infusions)) if s.kind == S.NOT_ON_TRACK]
+    assert len(found) == 1 and not found[0].active
 
 
 def test_not_on_track_uses_the_clinics_own_history_when_there_is_enough():
@@ -132,7 +140,7 @@ def test_not_on_track_uses_the_clinics_own_history_when_there_is_enough():
     history = S.History("P1", {"phq9": points}, infusions)
     rules = replace(DEFAULT_RULES, trajectory={3: (0.3, 45)})  # 80 % of 45 courses lost >= 30 %
     found = [s for s in S.evaluate(history, rules) if s.kind == S.NOT_ON_TRACK]
-    assert len(found) == 1 and "this clinic's own courses (45" in found[0].reason
+    assert len(found) == 1 and "80 % of this clinic's courses (45 reached infusion 3)" in found[0].reason
     assert [s for s in S.evaluate(history) if s.kind == S.NOT_ON_TRACK] == []  # 16 < 15 + 6
 
 
@@ -157,3 +165,15 @@ def test_wording_is_a_review_prompt_never_advice():
         text = sig.reason.lower()
         assert "review" in text
         assert not any(word in text for word in ("diagnos", "increase the dose", "give a booster", "mg"))
+
+
+def test_clinic_trajectory_reference_is_the_80th_percentile_score():
+    from progress import trajectory
+
+    courses = [(20.0, [(3, 20 - r)]) for r in range(10)]  # reductions 0 %, 5 %, ... 45 %
+    ref = trajectory.reference(courses)
+    assert ref[3][1] == 10 and ref[3][0] == pytest.approx(0.09)  # 20th percentile of reductions
+    points = trajectory.course_points(
+        [(_at(1), 18), (_at(1.5), 17), (_at(3), 15), (_at(20), 5)], [_at(0), _at(2), _at(4)]
+    )
+    assert points == [(1, 17), (2, 15)]  # the day-20 score is more than a week after infusion 3

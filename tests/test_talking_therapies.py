@@ -52,3 +52,19 @@ def test_recovery_rate_counts_only_cases_at_start():
         tt.paired_outcome({"phq9": 6}, {"phq9": 2}),
     ]
     assert tt.recovery_rate(outcomes) == (1, 2)
+
+
+def test_cohort_rates_use_finished_courses_and_cases_for_recovery():
+    import pandas as pd
+
+    from progress import cohort
+
+    paired = pd.DataFrame(
+        [("A", "phq9", 16, 4), ("A", "gad7", 9, 3), ("B", "phq9", 8, 15), ("C", "phq9", 20, 5), ("D", "phq9", 18, 2)],
+        columns=["patient_id", "instrument", "baseline_total", "latest_total"],
+    )
+    patients = pd.DataFrame({"patient_id": ["A", "B", "C", "D"], "n_infusions": [6, 6, 3, 1]})
+    rates = cohort.talking_therapies_rates(paired, patients).set_index("label")
+    assert tuple(rates.loc["Recovery (case at start, not a case now)"]) == (2, 2)  # A and C; D unfinished
+    assert tuple(rates.loc["Reliable deterioration"]) == (1, 3)  # B: +7 on PHQ-9
+    assert tuple(rates.loc["Reliable improvement"]) == (2, 3)

@@ -11,6 +11,7 @@ import pandas as pd
 import sqlite_utils
 
 from progress import signals as sig
+from progress import trajectory
 from progress.errors import ValidationError
 from progress.signal_rules import DEFAULT_RULES, MONITORED, Rules
 from progress.store.connection import _frame
@@ -95,6 +96,43 @@ def refresh_signals(db: sqlite_utils.Database, patient_id: str, rules: Rules | N
     return found
 
 
+def clinic_trajectory(db: sqlite_utils.Database, rules: Rules | None = None) -> dict[int, tuple[float, int]]:
+    """The clinic's expected PHQ-9 induction trajectory from every stored course."""
+    rules = rules or DEFAULT_RULES
+    from progress.signal_rules import thresholds
+
+    caseness = thresholds("phq9").caseness
+    induction: dict[str, list[str]] = {}
+    for pid, at in db.execute(
+        "SELECT patient_id, administered_at FROM infusions WHERE phase = 'induction' ORDER BY patient_id, administered_at"
+    ):
+        induction.setdefault(pid, []).append(at)
+    scores: dict[str, list[tuple[str, float]]] = {}
+    for pid, at, total in db.execute(
+        "SELECT patient_id, administered_at, total FROM assessments WHERE instrument = 'phq9' "
+        "ORDER BY patient_id, administered_at"
+    ):
+        scores.setdefault(pid, []).append((at, total))
+    courses = []
+    for pid, times in induction.items():
+        series = scores.get(pid, [])
+        before = [x for t, x in series if t <= times[0]]
+        if before and before[-1] >= caseness:
+            courses.append((before[-1], trajectory.course_points(series, times)))
+    return trajectory.reference(courses, percentile=rules.trajectory_percentile)
+
+
+def save_clinic_trajectory(db: sqlite_utils.Database) -> dict[int, tuple[float, int]]:
+    """Recompute the clinic trajectory and keep it in the settings for the save path."""
+    ref = clinic_trajectory(db, signal_rules(db))
+    with db.atomic():
+        db.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [TRAJECTORY_SETTING, json.dumps({str(k): list(v) for k, v in ref.items()})],
+        )
+    return ref
+
+
 def refresh_all_signals(db: sqlite_utils.Database, patient_ids: list[str] | None = None) -> int:
     """Recompute every patient's signals with the clinic's rules (after a bulk load)."""
     rules = signal_rules(db)
@@ -154,5 +192,6 @@ def signal_counts(db: sqlite_utils.Database) -> pd.DataFrame:
 
 __all__ = [
     'RULES_SETTING', 'TRAJECTORY_SETTING', 'signal_rules', 'load_history', 'refresh_signals',
+    'clinic_trajectory', 'save_clinic_trajectory',
     'refresh_all_signals', 'replay', 'list_signals', 'signal_counts',
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 import sqlite_utils
@@ -11,7 +11,7 @@ from progress import instruments, metrics
 from progress.signal_rules import Rules
 from progress.store.connection import _frame
 from progress.store.people import list_patient_ids
-from progress.store.signals import refresh_signals, signal_rules
+from progress.store.signals import refresh_signals, save_clinic_trajectory, signal_rules
 
 
 def refresh_summary(db: sqlite_utils.Database, patient_id: str, instrument_id: str) -> None:
@@ -79,6 +79,7 @@ def refresh_all(db: sqlite_utils.Database, patient_ids: Iterable[str] | None = N
         for pid, inst in pairs:
             if pid in wanted:
                 refresh_summary(db, pid, inst)
+        save_clinic_trajectory(db)  # the not_on_track reference, from every course
         rules = signal_rules(db)
         for pid in ids:
             refresh_patient(db, pid, rules)
@@ -139,6 +140,16 @@ def cohort_patients(db: sqlite_utils.Database) -> pd.DataFrame:
     )
 
 
+def paired_scores(db: sqlite_utils.Database, instrument_ids: Sequence[str] = ("phq9", "gad7")) -> pd.DataFrame:
+    """Baseline and latest totals per patient and instrument, from the summaries (no scan)."""
+    marks = ",".join("?" * len(instrument_ids))
+    return _frame(
+        db,
+        f"SELECT patient_id, instrument, baseline_total, latest_total FROM summaries WHERE instrument IN ({marks})",
+        list(instrument_ids),
+    )
+
+
 def cohort_scores(db: sqlite_utils.Database, instrument_id: str) -> pd.DataFrame:
     """Every (patient, time, total) for one instrument: an indexed read for trajectory views."""
     rows = db.execute(
@@ -149,4 +160,4 @@ def cohort_scores(db: sqlite_utils.Database, instrument_id: str) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["patient_id", "administered_at", "total"])
 
 
-__all__ = ['refresh_summary', 'refresh_patient', 'refresh_all', 'patient_summary', 'instrument_summaries', 'caseload', 'cohort_patients', 'cohort_scores']
+__all__ = ['refresh_summary', 'refresh_patient', 'refresh_all', 'patient_summary', 'instrument_summaries', 'caseload', 'cohort_patients', 'paired_scores', 'cohort_scores']
