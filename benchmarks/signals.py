@@ -43,6 +43,7 @@ CONFIGS = {
 }
 VARIANTS = {
     "main": CohortParams(),
+    "main, second draw (seed 777)": CohortParams(seed=777),
     "noisier (fluctuation SD 2.5, SEM 2.5)": CohortParams(fluctuation_sd=2.5, sem=2.5, seed=11),
     "sparser (30 % missed, jitter 3 d)": CohortParams(missed_share=0.30, jitter_days=3, seed=12),
     "partial responders (reduction 40-70 %)": CohortParams(reduction=(0.4, 0.7), seed=13),
