@@ -10,23 +10,16 @@ record them. The plan: induction count and window, maintenance interval and coun
 
 import streamlit as st
 
-from progress import REGISTRY, auth, schedule, screening, store
+from progress import REGISTRY, schedule, screening, store
 from progress import course as course_rules
 from progress.errors import ProgressError
 from ui import context
-from ui.widgets import empty_state, fmt_total
+from ui.caseload_picker import pick_patient
+from ui.widgets import fmt_total
 
 conn = context.db()
 user = context.require_user(conn, "therapist")
-patients = auth.visible_patient_ids(conn, user)
-st.title("Intake and plan")
-if not patients:
-    empty_state("No patients are assigned to you yet.")
-    st.stop()
-
-default = st.session_state.get("chart_patient")
-patient_id = st.selectbox("Patient", patients, index=patients.index(default) if default in patients else 0, key="intake_patient")
-context.audit_view(conn, user, patient_id, "intake")
+patient_id = pick_patient(conn, user, title="Intake and plan", key="intake_patient", page="intake")
 patient = store.get_patient(conn, patient_id)
 indications = [i for i in patient["indications"].split(",") if i]
 labels = {q.id: q.label + ("" if q.confirmed else " ¹") for q in (*screening.CONTRAINDICATIONS, *screening.MEDICINES)}

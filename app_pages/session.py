@@ -7,7 +7,7 @@ alert); a CADSS-6 dissociation rating labelled as unvalidated; observation time;
 with a driver; esketamine adds lot, sedation, respiratory depression and pulse oximetry for
 the REMS form. Saving stores it all in one transaction with its alerts, schedules the
 psychotherapy follow-up and links the day's before/after check-ins. The printable form is an
-HTML download. Follow-ups are marked done here.
+HTML download. Follow-ups are booked (a time within their window) and marked done here.
 """
 
 from datetime import UTC, datetime, time
@@ -15,25 +15,18 @@ from datetime import UTC, datetime, time
 import pandas as pd
 import streamlit as st
 
-from progress import auth, session_form, sessions, store
 from progress import course as course_rules
+from progress import session_form, sessions, store
 from progress.errors import ProgressError
 from progress.sessions import Reading, SessionDetails
 from ui import context
+from ui.caseload_picker import pick_patient
 from ui.widgets import empty_state
 
 conn = context.db()
 user = context.require_user(conn, "therapist")
-patients = auth.visible_patient_ids(conn, user)
-st.title("Infusion session")
-if not patients:
-    empty_state("No patients are assigned to you yet.")
-    st.stop()
-
 c1, c2, c3 = st.columns(3)
-default = st.session_state.get("chart_patient")
-patient_id = c1.selectbox("Patient", patients, index=patients.index(default) if default in patients else 0, key="sess_patient")
-context.audit_view(conn, user, patient_id, "session")
+patient_id = pick_patient(conn, user, title="Infusion session", key="sess_patient", page="session", where=c1)
 current = store.latest_course(conn, patient_id)
 routes = list(sessions.ROUTE_LABELS)
 route = c2.selectbox("Route", routes, index=routes.index(current["route"]) if current else 0,
@@ -157,10 +150,19 @@ pending = [f for f in followups.to_dict("records") if not isinstance(f["done_at"
 if not pending:
     empty_state("No follow-up waiting.")
 for f in pending[-5:]:
+    fid = int(f["id"])
     status = course_rules.followup_status(f, as_of=now)
-    f1, f2 = st.columns([3, 1])
-    f1.markdown(f"After infusion of {f['infusion_at'][:16].replace('T', ' ')} · due {f['due_from'][:16].replace('T', ' ')} "
-                f"to {f['due_until'][:16].replace('T', ' ')} UTC · **{status}**")
-    if f2.button("Mark done", key=f"sess_fu_done_{f['id']}"):
-        store.complete_followup(conn, int(f["id"]), user.actor("session"), now)
-        st.rerun()
+    booked = f" · booked {f['scheduled_at'][:16].replace('T', ' ')}" if isinstance(f["scheduled_at"], str) else ""
+    with st.container(border=True):
+        st.markdown(f"After infusion of {f['infusion_at'][:16].replace('T', ' ')} · due {f['due_from'][:16].replace('T', ' ')} "
+                    f"to {f['due_until'][:16].replace('T', ' ')} UTC · **{status}**{booked}")
+        g1, g2, g3, g4 = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+        g1.date_input("Book on", value=datetime.fromisoformat(f["due_from"][:10]).date(), key=f"sess_fu_date_{fid}")
+        g2.time_input("at (UTC)", value=time(15, 0), key=f"sess_fu_time_{fid}")
+        if g3.button("Book", key=f"sess_fu_book_{fid}"):
+            at = datetime.combine(st.session_state[f"sess_fu_date_{fid}"], st.session_state[f"sess_fu_time_{fid}"], tzinfo=UTC)
+            store.schedule_followup(conn, fid, at.isoformat(), user.actor("session"), now)
+            st.rerun()
+        if g4.button("Mark done", key=f"sess_fu_done_{fid}"):
+            store.complete_followup(conn, fid, user.actor("session"), now)
+            st.rerun()

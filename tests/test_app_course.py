@@ -210,3 +210,18 @@ def test_whole_course_for_one_patient_sits_on_the_chart_timeline(clinic):
     assert list(table["phase"]) == ["induction"] * 6 + ["maintenance", "booster"]
     actions = set(store.audit_events(conn, "KC-9001")["action"])
     assert {"screening.create", "screening.review", "course.create", "session.create", "alert.create"} <= actions
+
+
+def test_booking_a_followup_time_on_the_session_page(clinic):
+    conn, uid = clinic
+    at = open_page(uid, "app_pages/session.py")
+    at.date_input(key="sess_date").set_value(T0)
+    click(at, "Save session")
+    fid = int(store.list_followups(conn, "KC-9001")["id"].iloc[0])
+    at.date_input(key=f"sess_fu_date_{fid}").set_value(T0 + timedelta(days=1))
+    at.time_input(key=f"sess_fu_time_{fid}").set_value(time(16, 30))
+    at.button(key=f"sess_fu_book_{fid}").click().run()
+    f = store.list_followups(conn, "KC-9001").iloc[0]
+    assert f["scheduled_at"] == f"{(T0 + timedelta(days=1)).isoformat()}T16:30:00Z"
+    assert "followup.schedule" in set(store.audit_events(conn, "KC-9001")["action"])
+    assert "booked" in texts(at)
