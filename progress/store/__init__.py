@@ -18,6 +18,8 @@ from progress.store.assessments import _safety_alert  # noqa: F401
 from progress.store.audit import *  # noqa: F403
 from progress.store.audit import __all__ as _audit
 from progress.store.audit import _audit_hash  # noqa: F401
+from progress.store.backup import *  # noqa: F403
+from progress.store.backup import __all__ as _backup
 from progress.store.bulk import *  # noqa: F403
 from progress.store.bulk import __all__ as _bulk
 from progress.store.connection import *  # noqa: F403
@@ -46,5 +48,5 @@ from progress.store.summaries import __all__ as _summaries
 
 __all__ = [
     *_schema, *_connection, *_audit, *_people, *_course, *_assessments, *_summaries,
-    *_alerts, *_bulk, *_signins, *_signals, *_exchange, *_reminders, *_screening, *_sessions,
+    *_alerts, *_bulk, *_signins, *_backup, *_signals, *_exchange, *_reminders, *_screening, *_sessions,
 ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 
 import pandas as pd
 import sqlite_utils
 
 from progress import instruments
-from progress.errors import NotFound
+from progress.errors import NotFound, ValidationError
 from progress.model import Score
 from progress.store.alerts import create_alert
 from progress.store.audit import Actor, record_event
@@ -51,18 +52,54 @@ def save_assessment(
     entered_by: int | None = None,
     total_only: bool = False,
     actor: Actor | None = None,
+    idempotency_key: str | None = None,
 ) -> Saved:
     """Store one scored assessment, its answers, its safety alert, the patient's summary and an
-    audit event, all in one transaction: if any part fails, nothing is written."""
+    audit event, all in one transaction: if any part fails, nothing is written.
+
+    ``idempotency_key`` (one per submission, e.g. made when the form is shown) makes a resubmit
+    (a double tap, a retry after a timeout, two tabs) return the first save instead of writing
+    a second copy; the database's unique index settles a race between processes."""
     _check_choice("context", context, CONTEXTS)
     _check_choice("respondent", respondent, RESPONDENTS)
     at = to_iso(administered_at, field="administered_at")
     instruments.get(score.instrument)  # unknown instrument: fail before writing
     if not patient_exists(db, patient_id):
         raise NotFound(f"No patient with id {patient_id!r}.")
+    if idempotency_key is not None:
+        if not isinstance(idempotency_key, str) or not 1 <= len(idempotency_key) <= 200:
+            raise ValidationError("An idempotency key is text of 1 to 200 characters.")
+        earlier = _saved_with_key(db, idempotency_key, patient_id)
+        if earlier is not None:
+            return earlier
+    try:
+        return _save(db, patient_id, score, at, context, respondent, infusion_id, entered_by,
+                     total_only, actor, idempotency_key)
+    except sqlite3.IntegrityError:
+        earlier = _saved_with_key(db, idempotency_key, patient_id) if idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier  # another process saved the same submission first
+
+
+def _saved_with_key(db: sqlite_utils.Database, key: str, patient_id: str) -> Saved | None:
+    row = db.execute(
+        "SELECT a.id, a.patient_id, (SELECT MIN(id) FROM alerts WHERE assessment_id = a.id) "
+        "FROM assessments a WHERE a.idempotency_key = ?", [key]
+    ).fetchone()
+    if row is None:
+        return None
+    if row[1] != patient_id:
+        raise ValidationError(f"Idempotency key {key!r} was already used for another patient's submission.")
+    return Saved(row[0], row[2])
+
+
+def _save(db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only,
+          actor, idempotency_key) -> Saved:
     with db.atomic():
         assessment_id = _insert_assessment(
-            db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only
+            db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only,
+            idempotency_key,
         )
         alert_id = None
         if score.safety:
@@ -81,18 +118,20 @@ def save_assessment(
 
 
 def _insert_assessment(
-    db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only
+    db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only,
+    idempotency_key=None,
 ) -> int:
     instrument = instruments.get(score.instrument)
     cur = db.execute(
         "INSERT INTO assessments(patient_id, instrument, instrument_version, recall_period, "
         "administered_at, context, infusion_id, respondent, entered_by, total, band, subscales, "
-        "flags, n_missing, prorated, total_only) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "flags, n_missing, prorated, total_only, idempotency_key) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             patient_id, instrument.id, instrument.version, instrument.recall_period, at, context,
             infusion_id, respondent, entered_by, score.total, score.band,
             json.dumps(score.subscales), json.dumps(list(score.flags)), score.n_missing,
-            int(score.prorated), int(total_only),
+            int(score.prorated), int(total_only), idempotency_key,
         ],
     )
     db.conn.executemany(
