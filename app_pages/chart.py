@@ -62,7 +62,7 @@ header.caption(
     + " · ".join(course.plan_lines(store.latest_course(conn, patient_id), infusions, as_of=context.now_iso()))
 )
 with header:  # one-page therapist session summary (issue 8), built when clicked
-    downloads.session_summary_button(user, patient_id, context.now_iso)
+    downloads.session_summary_button(conn, user, patient_id, context.now_iso)
 
 alerts = store.list_alerts(conn, patient_ids=[patient_id], status="open")
 for alert in alerts.itertuples():

@@ -4,8 +4,9 @@ Shapes follow clinical-reference.md section 4.1:
 
 - ``Questionnaire`` per instrument: the LOINC panel code, item codes, answer options coded
   with their LOINC answer codes and the ``ordinalValue`` extension carrying the score [S5];
-  the total is a read-only decimal item. linkIds are US Core style ``/44250-9`` where the
-  item has a LOINC code [S4], else our item id (``pcl5_1``).
+  the total is a read-only decimal item with an SDC ``calculatedExpression`` [S5][S5b].
+  linkIds are US Core style ``/44250-9`` where the item has a LOINC code [S4], else our
+  item id (``pcl5_1``).
 - ``QuestionnaireResponse`` per assessment, the total given as ``valueDecimal`` [S4b].
 - ``Observation`` in the US Core screening-assessment shape [S4c]: category ``survey``, one
   per answered item (``valueCodeableConcept`` with the LOINC answer, else ``valueInteger``),
@@ -33,6 +34,7 @@ from progress.model import Instrument, Item
 LOINC_SYSTEM = "http://loinc.org"
 UCUM_SYSTEM = "http://unitsofmeasure.org"
 ORDINAL_URL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+CALCULATED_URL = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
 CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
 SECURITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 #: Base of this application's canonical URLs and local code systems. A placeholder on the
@@ -99,6 +101,16 @@ def _total_text(instrument: Instrument) -> str:
     return f"{instrument.short_name} {'mean' if instrument.method == 'mean' else 'total'} score"
 
 
+def total_expression(instrument: Instrument) -> str:
+    """FHIRPath for the total (SDC calculatedExpression [S5][S5b]): the scored items' ordinal
+    values summed, or their mean; unscored items (PHQ-9 item 10) are left out."""
+    links = " | ".join(f"'{item_link_id(i)}'" for i in instrument.scored_items)
+    answers = f"%resource.item.where(linkId in ({links})).answer.value.ordinal()"
+    if instrument.method == "mean":
+        return f"({answers}.sum() / {answers}.count()).round(2)"
+    return f"{answers}.sum()"
+
+
 def questionnaire(instrument: Instrument) -> dict[str, Any]:
     """The instrument as a Questionnaire (answer codes and scores from its declaration)."""
     items = []
@@ -126,6 +138,8 @@ def questionnaire(instrument: Instrument) -> dict[str, Any]:
         "text": _total_text(instrument),
         "type": "decimal",
         "readOnly": True,
+        "extension": [{"url": CALCULATED_URL, "valueExpression": {
+            "language": "text/fhirpath", "expression": total_expression(instrument)}}],
     }
     if instrument.total_loinc:
         total["code"] = [_code(instrument.total_loinc, "", _total_text(instrument))]
@@ -286,5 +300,5 @@ def bundle(
 __all__ = [
     "CANONICAL_BASE", "CONTEXT_URL", "PSEUDONYM_SYSTEM", "QUESTIONNAIRE_BASE", "bundle",
     "full_url", "item_link_id", "link_targets", "observations", "patient", "questionnaire",
-    "questionnaire_response", "questionnaire_url", "total_link_id",
+    "questionnaire_response", "questionnaire_url", "total_expression", "total_link_id",
 ]

@@ -77,3 +77,15 @@ def test_the_cohort_table_download_is_csv_without_patient_ids(conn):
     data = downloads._cohort_csv(conn).decode()
     assert data.startswith("cohort_id,")
     assert not any(pid in data for pid in store.list_patient_ids(conn))
+
+
+def test_only_a_patients_own_therapist_may_export_the_summary(conn):
+    from progress import auth
+
+    therapist = auth.load_user(conn, store.get_user(conn, username="therapist")["id"])
+    lead = auth.load_user(conn, store.get_user(conn, username="lead")["id"])
+    mine = store.list_patient_ids(conn, therapist_id=therapist.id)[0]
+    other = next(p for p in store.list_patient_ids(conn) if p not in store.list_patient_ids(conn, therapist_id=therapist.id))
+    assert downloads.may_export(conn, therapist, mine) is True
+    assert downloads.may_export(conn, therapist, other) is False  # break-glass reads, never exports
+    assert downloads.may_export(conn, lead, mine) is False

@@ -271,3 +271,17 @@ def test_total_only_and_every_instrument_validate_and_round_trip(db):
     io_fhir.import_fhir(fresh, bundle)
     assert signature(fresh) == signature(db)
     assert [r["total_only"] for r in store.exchange_assessments(fresh)] == [True, False, False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "expected"),
+    [("phq9", "%resource.item.where(linkId in ('/44250-9' | '/44255-8' | '/44259-0' | '/44254-1' | "
+              "'/44251-7' | '/44258-2' | '/44252-5' | '/44253-3' | '/44260-8')).answer.value.ordinal().sum()"),
+     ("peg", "(%resource.item.where(linkId in ('peg_1' | 'peg_2' | 'peg_3')).answer.value.ordinal().sum() / "
+             "%resource.item.where(linkId in ('peg_1' | 'peg_2' | 'peg_3')).answer.value.ordinal().count()).round(2)")],
+    ids=["phq9-sum-without-item-10", "peg-mean"],
+)
+def test_the_total_item_carries_its_calculation(instrument_id, expected):
+    q = fhir_build.questionnaire(instruments.get(instrument_id))
+    total = q["item"][-1]
+    assert total["extension"][0]["valueExpression"] == {"language": "text/fhirpath", "expression": expected}

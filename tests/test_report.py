@@ -62,6 +62,17 @@ def test_summary_lists_open_alerts_with_their_reasons(clinic, alerted):
     assert s.n_infusions == len(store.list_infusions(clinic, alerted))
 
 
+def test_summary_lists_active_signals_with_their_reasons(db):
+    demo.build_demo(db, patients=40, seed=7, anchor=demo.DEFAULT_ANCHOR)
+    store.refresh_all_signals(db)
+    active = store.list_signals(db, active_only=True)
+    assert len(active), "seed 7 raises signals (booster review, not on track, deterioration)"
+    pid = active["patient_id"].iloc[0]
+    s = report.session_summary(db, pid, as_of=AS_OF)
+    want = active[active["patient_id"] == pid]["reason"].tolist()
+    assert [r for _, _, r in s.signals] == want
+
+
 def test_summary_of_an_unknown_patient_is_refused(clinic):
     with pytest.raises(NotFound, match="KC-9999"):
         report.session_summary(clinic, "KC-9999", as_of=AS_OF)

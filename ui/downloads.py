@@ -14,7 +14,7 @@ from collections.abc import Callable
 import sqlite_utils
 import streamlit as st
 
-from progress import auth, io_csv_tables, report, store
+from progress import access, auth, io_csv_tables, policy, report, store
 from progress.store import Actor
 
 
@@ -50,12 +50,26 @@ def download(
                        icon=":material/download:", on_click="ignore", help=help)
 
 
-def session_summary_button(user: auth.User, patient_id: str, now: Callable[[], str]) -> None:
-    """The patient chart's one-page therapist session summary (PDF)."""
+def may_export(conn: sqlite_utils.Database, user: auth.User, patient_id: str) -> bool:
+    """The rights policy's ``export_record`` for this user and patient (a therapist: own
+    caseload only; a record opened break-glass can be read, not exported)."""
+    return policy.decide(user.role, "export_record", access.scope_of(conn, user, patient_id)) == "allow"
+
+
+def session_summary_button(
+    conn: sqlite_utils.Database, user: auth.User, patient_id: str, now: Callable[[], str]
+) -> None:
+    """The patient chart's one-page therapist session summary (PDF), where export is allowed."""
+    if not may_export(conn, user, patient_id):
+        return
+
+    def build(c: sqlite_utils.Database) -> bytes:
+        access.authorize(c, user, "export_record", patient_id, at=now(), source="chart")
+        return report.session_summary_pdf(c, patient_id, as_of=now())
+
     download(
         "Session summary (PDF)",
-        deferred(lambda conn: report.session_summary_pdf(conn, patient_id, as_of=now()),
-                 actor=user.actor("chart"), action="record.export", at=now,
+        deferred(build, actor=user.actor("chart"), action="record.export", at=now,
                  patient_id=patient_id, detail="session summary pdf"),
         file_name=f"session-summary-{patient_id}.pdf", mime="application/pdf",
         key="chart_summary_pdf",
@@ -72,7 +86,10 @@ WHOLE_CLINIC = "The whole clinic, whatever the filters below."
 
 
 def cohort_buttons(user: auth.User, now: Callable[[], str]) -> None:
-    """The cohort page's outcomes report (PDF) and de-identified cohort table (CSV)."""
+    """The cohort page's outcomes report (PDF) and de-identified cohort table (CSV), for the
+    roles the policy lets see the cohort."""
+    if policy.decide(user.role, "view_cohort", "clinic") != "allow":
+        return
     left, right = st.columns(2)
     with left:
         download(
@@ -94,4 +111,4 @@ def cohort_buttons(user: auth.User, now: Callable[[], str]) -> None:
         )
 
 
-__all__ = ["cohort_buttons", "deferred", "download", "session_summary_button"]
+__all__ = ["cohort_buttons", "deferred", "download", "may_export", "session_summary_button"]
