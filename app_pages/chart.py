@@ -105,7 +105,8 @@ for tab, instrument_id in zip(tabs, periodic, strict=False):
     with tab:
         for sig in mine[mine["active"] == 1].itertuples():
             st.info(f"**{signals.TITLES[sig.kind]}** ({sig.at[:10]}): {sig.reason}", icon=":material/flag:")
-        ringed = series.loc[series["administered_at"].isin({t for pts in mine["points"] for t in pts}), "id"]
+        raising = {t for pts in mine.loc[mine["active"] == 1, "points"] for t in pts}  # open prompts only
+        ringed = series.loc[series["administered_at"].isin(raising), "id"]
         st.plotly_chart(
             charts.trend_figure(series, inst, infusions, date_range=date_range, highlight=ringed.tolist()),
             key=f"chart_trend_{instrument_id}",

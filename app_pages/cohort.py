@@ -151,7 +151,7 @@ with d2:
     st.dataframe(
         [
             {"Open review prompt": signals.TITLES[kind], "Patients": int(kinds.map(lambda ks, k=kind: k in ks).sum()),
-             "of": len(chosen)}
+             "Patients in view": len(chosen)}
             for kind in (signals.BOOSTER_REVIEW, signals.DETERIORATION, signals.NOT_ON_TRACK)
         ],
         hide_index=True, width="stretch", key="co_signals",

@@ -133,7 +133,8 @@ def _median(xs: Sequence[float]) -> float:
 
 
 def _num(x: float) -> str:
-    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+    """Scores and thresholds as a clinician writes them: 13, 10.5, 1.75."""
+    return f"{round(float(x), 2):g}"
 
 
 def _name(instrument_id: str) -> str:
