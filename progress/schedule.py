@@ -84,7 +84,10 @@ def due_now(
         every = CADENCE[instrument_id][0]
         last = last_taken.get(instrument_id)
         if last is None:
-            due.append(Due(instrument_id, context, "Not yet completed" if phase else "Baseline before the first infusion"))
+            if phase is None:
+                due.append(Due(instrument_id, context, "Baseline before the first infusion"))
+            else:  # infusions have started without this measure: its baseline is already late
+                due.append(Due(instrument_id, context, "Not yet completed since infusions started", overdue=True))
             continue
         age = days_between(last, as_of)
         if age < every:

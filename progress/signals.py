@@ -18,9 +18,11 @@ replay. Every number comes from :mod:`progress.signal_rules`. Wording is a promp
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 from progress import instruments
 from progress.signal_rules import (
@@ -121,8 +123,10 @@ class Signal:
 # -- helpers ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def _day(at: str) -> float:
-    """Stored ISO time to fractional days since the epoch (fast, for spacing rules)."""
+    """Stored ISO time to fractional days since the epoch (cached: the same times are
+    compared many times in one replay)."""
     return datetime.fromisoformat(at).timestamp() / 86400.0
 
 
@@ -198,8 +202,9 @@ class _Chart:
         SEM [S48] (section 2.2 derived SEM)."""
         r = self.rules
         prior = self.th.sem * r.sigma_prior_sem_multiple
-        med = _median(sorted(self.base))
-        xs = [x for x in self.base if x <= med + 2 * prior]
+        ordered = sorted(self.base)
+        med = _median(ordered)
+        xs = ordered[: bisect_right(ordered, med + 2 * prior)]
         mean = sum(xs) / len(xs)
         ss = sum((x - mean) ** 2 for x in xs)
         w = r.sigma_prior_weight

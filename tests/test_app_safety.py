@@ -171,6 +171,9 @@ def test_the_tablet_hands_over_a_check_in_and_locks_after_it(conn):
     assert not at.exception
     assert at.title[0].value == "Check-in"
     assert "sign_out" not in [b.key for b in at.button]  # no way out to the therapist's pages
+    for page in ("app_pages/caseload.py", "app_pages/alerts.py", "app_pages/chart.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
     for _ in range(3):
         if not [b for b in at.button if b.key == "ci_submit"] and not [b for b in at.button if b.key and b.key.startswith("ans_")]:
             break

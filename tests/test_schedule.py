@@ -126,3 +126,9 @@ def test_later_measures_in_the_booster_phase_are_maintenance_ones():
     taken = {"phq9": days_ago(9), "gad7": days_ago(9)}  # both already done once after the booster
     due = schedule.due_now(["depression"], taken, as_of=AS_OF, phase="booster", last_booster_at=booster)
     assert {d.context for d in due} == {"maintenance"}
+
+
+def test_a_measure_never_completed_once_infusions_started_is_overdue():
+    due = schedule.due_now(["PTSD"], {"phq9": days_ago(1), "gad7": days_ago(1)}, as_of=AS_OF, phase="induction")
+    assert [(d.instrument, d.overdue) for d in due] == [("pcl5", True)]
+    assert "since infusions started" in due[0].reason
