@@ -143,7 +143,8 @@ if plan_saved:
             store.add_course(conn, patient_id, started_at=context.now_iso(), route=st.session_state["plan_route"],
                              actor=user.actor("intake"), **args)
         else:
-            store.update_plan(conn, int(current["id"]), actor=user.actor("intake"), at=context.now_iso(), **args)
+            store.update_plan(conn, int(current["id"]), route=st.session_state["plan_route"],
+                              actor=user.actor("intake"), at=context.now_iso(), **args)
     except ProgressError as exc:
         st.error(f"Plan not saved: {exc}")
     else:

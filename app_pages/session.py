@@ -31,7 +31,10 @@ current = store.latest_course(conn, patient_id)
 routes = list(sessions.ROUTE_LABELS)
 route = c2.selectbox("Route", routes, index=routes.index(current["route"]) if current else 0,
                      format_func=sessions.ROUTE_LABELS.get, key="sess_route")
-phase = c3.selectbox("Phase", list(store.PHASES), key="sess_phase")
+given = store.list_infusions(conn, patient_id)
+induction_done = current is not None and int((given["phase"] == "induction").sum()) >= int(current["planned_induction"])
+phase = c3.selectbox("Phase", list(store.PHASES), index=1 if induction_done else 0, key="sess_phase",
+                     help="Maintenance is offered once the planned induction series is complete.")
 esketamine = route == "intranasal"
 
 with st.form("sess_form", clear_on_submit=False):

@@ -179,6 +179,8 @@ def test_whole_course_for_one_patient_sits_on_the_chart_timeline(clinic):
             assert "1 check-in(s) linked." in texts(at)
     record_checkin(at, "phq9", "weekly", T0 + timedelta(days=14), 9,
                    {f"phq9_{i}": 1 for i in range(1, 9)} | {"phq9_9": 1, "phq9_10": 1})  # item 9: safety alert
+    at.switch_page("app_pages/session.py").run()
+    assert at.selectbox(key="sess_phase").value == "maintenance"  # the planned 6 induction infusions are done
     record_session(at, "maintenance", T0 + timedelta(days=30))
     record_session(at, "booster", T0 + timedelta(days=40))
     record_checkin(at, "phq9", "booster", T0 + timedelta(days=40), 9, PHQ9_HIGH)

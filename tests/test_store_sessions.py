@@ -110,3 +110,7 @@ def test_plan_round_trip_and_update_is_audited(clinic):
     assert {"course.create", "course.plan"} <= set(store.audit_events(clinic, "P1")["action"])
     with pytest.raises(ValidationError):
         store.update_plan(clinic, cid, planned_induction=0, induction_window_days=28, actor=ACTOR, at=AT)
+    store.update_plan(clinic, cid, planned_induction=8, induction_window_days=28, route="intranasal", actor=ACTOR, at=AT)
+    assert store.latest_course(clinic, "P1")["route"] == "intranasal"
+    with pytest.raises(ValidationError, match="route"):
+        store.update_plan(clinic, cid, planned_induction=8, induction_window_days=28, route="SC", actor=ACTOR, at=AT)

@@ -57,20 +57,24 @@ def update_plan(
     maintenance_every_days: int | None = None,
     planned_maintenance: int | None = None,
     booster_plan: str = "",
+    route: str | None = None,
     actor: Actor,
     at: str,
 ) -> None:
-    """Change a course's plan (audited); the infusions already given are untouched."""
+    """Change a course's plan and, if given, its route (audited); infusions already given are untouched."""
     check_plan(planned_induction, induction_window_days, maintenance_every_days, planned_maintenance)
+    if route is not None:
+        _check_choice("route", route, ROUTES)
     row = db.execute("SELECT patient_id FROM courses WHERE id = ?", [course_id]).fetchone()
     if row is None:
         raise NotFound(f"No course with id {course_id}.")
     with db.atomic():
         db.execute(
             "UPDATE courses SET planned_induction = ?, induction_window_days = ?, "
-            "maintenance_every_days = ?, planned_maintenance = ?, booster_plan = ? WHERE id = ?",
+            "maintenance_every_days = ?, planned_maintenance = ?, booster_plan = ?, route = COALESCE(?, route) "
+            "WHERE id = ?",
             [planned_induction, induction_window_days, maintenance_every_days, planned_maintenance,
-             booster_plan.strip()[:500], course_id],
+             booster_plan.strip()[:500], route, course_id],
         )
         record_event(db, actor, "course.plan", at, row[0], detail=f"course {course_id}")
 
