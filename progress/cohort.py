@@ -143,13 +143,15 @@ def talking_therapies_rates(paired: pd.DataFrame, patients: pd.DataFrame) -> pd.
     from progress import talking_therapies as tt
 
     finished = set(patients.loc[patients["n_infusions"].fillna(0) >= 2, "patient_id"])
-    outcomes = []
-    rows = paired[paired["patient_id"].isin(finished) & paired["instrument"].isin(tt.MEASURES)]
-    for _, group in rows.groupby("patient_id"):
-        first = {r.instrument: r.baseline_total for r in group.itertuples() if pd.notna(r.baseline_total)}
-        last = {r.instrument: r.latest_total for r in group.itertuples() if pd.notna(r.baseline_total)}
-        if first:
-            outcomes.append(tt.paired_outcome(first, last))
+    rows = paired[
+        paired["patient_id"].isin(finished) & paired["instrument"].isin(tt.MEASURES) & paired["baseline_total"].notna()
+    ]
+    first: dict[str, dict[str, float]] = {}
+    last: dict[str, dict[str, float]] = {}
+    for pid, inst, base, latest in zip(rows["patient_id"], rows["instrument"], rows["baseline_total"], rows["latest_total"], strict=True):
+        first.setdefault(pid, {})[inst] = base
+        last.setdefault(pid, {})[inst] = latest
+    outcomes = [tt.paired_outcome(first[pid], last[pid]) for pid in first]
     cases = [o for o in outcomes if o.case_at_start]
     return pd.DataFrame([
         ("Recovery (case at start, not a case now)", sum(bool(o.recovered) for o in cases), len(cases)),
