@@ -249,7 +249,13 @@ def _annotation(f: _Frame, a: dict) -> String:
         x -= 2
     elif anchor == "start":
         x += 2
-    return _label(_plain(a.get("text")), x, y + dy, size, colour(a.get("font", {}).get("color"), "#4B5563"), anchor)
+    text = _plain(a.get("text"))
+    # Keep a label inside the plot: one placed at a data x near the right edge (an induction
+    # that began on the last day shown) is right-aligned to the edge instead of running off.
+    right = f.left + f.w - 2
+    if anchor == "start" and x + _text_width(text, size) > right:
+        x, anchor = right, "end"
+    return _label(text, x, y + dy, size, colour(a.get("font", {}).get("color"), "#4B5563"), anchor)
 
 
 def _text_width(text: str, size: float) -> float:

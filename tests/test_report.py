@@ -168,3 +168,18 @@ def test_the_drawing_carries_every_band_point_and_infusion_of_the_figure(clinic,
 def test_colours_are_read_from_plotly_notation(text, rgba):
     c = colour(text)
     assert (c.red, c.green, c.blue, c.alpha) == pytest.approx(rgba)
+
+
+def test_a_label_at_the_right_edge_stays_inside_the_plot():
+    import plotly.graph_objects as go
+    from reportlab.graphics.shapes import String
+
+    fig = go.Figure(
+        data=[{"type": "scatter", "x": [0, 10], "y": [0, 1], "mode": "lines"}],
+        layout={"xaxis": {"range": [0, 10]}, "yaxis": {"range": [0, 1]},
+                "annotations": [{"text": "Induction", "x": 10, "y": 1, "xref": "x", "yref": "paper",
+                                 "xanchor": "left", "showarrow": False}]},
+    )
+    drawing = figure_drawing(fig, 300, 150)
+    label = next(s for s in drawing.contents if isinstance(s, String) and s.text == "Induction")
+    assert label.textAnchor == "end" and label.x <= 300 - 8
