@@ -75,7 +75,9 @@ def rates(instrument: Instrument, scores: pd.DataFrame, patients: pd.DataFrame) 
             responders = int(((paired["baseline"] - paired["value"]) / paired["baseline"] >= instrument.outcomes.response_reduction).sum())
             rows.append({"label": f"Response · {window.label}", "numerator": responders, "denominator": len(paired)})
         if instrument.outcomes.remission_below is not None:
-            eligible = paired[~paired["baseline"].map(lambda b: is_remission(instrument, b))]
+            # an explicit bool mask: an empty object-dtype mask would select columns instead
+            in_remission = paired["baseline"].map(lambda b: is_remission(instrument, b)).astype(bool)
+            eligible = paired[~in_remission]
             remitted = int(eligible["value"].map(lambda v: is_remission(instrument, v)).sum())
             rows.append({"label": f"Remission · {window.label}", "numerator": remitted, "denominator": len(eligible)})
     return pd.DataFrame(rows, columns=["label", "numerator", "denominator"])

@@ -68,3 +68,16 @@ def test_cohort_rates_use_finished_courses_and_cases_for_recovery():
     assert tuple(rates.loc["Recovery (case at start, not a case now)"]) == (2, 2)  # A and C; D unfinished
     assert tuple(rates.loc["Reliable deterioration"]) == (1, 3)  # B: +7 on PHQ-9
     assert tuple(rates.loc["Reliable improvement"]) == (2, 3)
+
+
+def test_cohort_rates_with_no_scores_are_zero_over_zero_not_an_error():
+    import pandas as pd
+
+    from progress import cohort, instruments
+
+    scores = pd.DataFrame(columns=["patient_id", "administered_at", "total"])
+    patients = pd.DataFrame(
+        {"patient_id": ["A"], "first_infusion_at": ["2026-01-01T10:00:00Z"], "last_induction_at": ["2026-01-12T10:00:00Z"]}
+    )
+    table = cohort.rates(instruments.get("phq9"), scores, patients)
+    assert len(table) == 6 and table["denominator"].sum() == 0
