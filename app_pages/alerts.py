@@ -41,8 +41,13 @@ def act(step, *args) -> None:
 conn = context.db()
 user = context.require_user(conn, "therapist", "lead")
 now = context.now_iso()
-store.escalate_due_alerts(conn, as_of=now, actor=store.Actor.system("alerts page"))
 st.title("Alerts")
+try:
+    window_days = store.escalation_rule(conn)[0]
+    store.escalate_due_alerts(conn, as_of=now, actor=store.Actor.system("alerts page"))
+except ProgressError as exc:  # a broken clinic setting must not hide the alerts themselves
+    window_days = None
+    st.error(f"Alerts cannot be escalated until this setting is fixed: {exc}")
 
 if user.role == "therapist":
     scope, escalated = auth.visible_patient_ids(conn, user), None
@@ -51,7 +56,7 @@ else:
     scope, escalated = None, True
     st.caption(
         "Alerts escalated clinic-wide: not acknowledged within the clinic's window of "
-        f"{store.escalation_rule(conn)[0]} business day(s). Patients are shown by pseudonymous id."
+        f"{window_days if window_days is not None else '?'} business day(s). Patients are shown by pseudonymous id."
     )
 show = st.segmented_control(
     "Show", ["To do", "Resolved", "All"], default="To do", key="alerts_status"
@@ -79,7 +84,7 @@ for alert in alerts.itertuples():
             f"raised {when(alert.created_at)} UTC · **{status}**"
         )
         head[0].write(alert.reason)
-        if alert.status == "open" and not alert.escalated_at:
+        if alert.status == "open" and not alert.escalated_at and window_days is not None:
             due = store.escalation_due(conn, alert.created_at)
             head[0].caption(f"Escalates to the clinic leads if not acknowledged by {due.strftime('%a %Y-%m-%d %H:%M %Z')}.")
         if user.role == "therapist":

@@ -241,3 +241,14 @@ def test_signing_in_again_after_the_lock_reaches_the_therapist_pages(conn):
     assert not at.exception
     assert at.session_state["user_id"] == uid(conn, "therapist")
     assert at.title[0].value == "Caseload"
+
+
+def test_a_broken_escalation_setting_is_named_and_the_alerts_still_show(conn):
+    store.set_setting(conn, "alert_escalation_business_days", "one")
+    try:
+        at = signed_in(conn, "therapist", "app_pages/alerts.py")
+        assert not at.exception
+        assert any("alert_escalation_business_days" in e.value for e in at.error)
+        assert [b for b in at.button if b.key and b.key.startswith("ack_")] or "No alerts" in texts(at)
+    finally:
+        store.set_setting(conn, "alert_escalation_business_days", "1")

@@ -139,6 +139,35 @@ def test_an_acknowledged_alert_stops_the_clinician_and_lead_reminders(clinic, sm
     assert sorted(received(sink)) == ["pat@example.org"]
 
 
+def test_the_password_for_the_smtp_login_comes_from_the_environment(clinic):
+    from aiosmtpd.smtp import AuthResult
+
+    db, _ = clinic
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = Sink()
+    controller = aiosmtpd_controller.Controller(sink, hostname="127.0.0.1", port=port,
+                                                authenticator=authenticator, auth_require_tls=False)
+    controller.start()
+    try:
+        store.set_setting(db, "smtp_user", "reminders")
+        env = {"PROGRESS_SMTP_HOST": "127.0.0.1", "PROGRESS_SMTP_PORT": str(port), "PROGRESS_SMTP_STARTTLS": "0",
+               "PROGRESS_SMTP_PASSWORD": "s3cret"}
+        report = remind.run(db, as_of=AS_OF, env=env)
+    finally:
+        controller.stop()
+    assert logins == [(b"reminders", b"s3cret")]
+    assert len(report.sent) == 3 and len(sink.messages) == 3
+    assert db.execute("SELECT COUNT(*) FROM settings WHERE value LIKE '%s3cret%'").fetchone()[0] == 0
+
+
 def test_a_run_without_an_smtp_server_says_how_to_configure_one(clinic):
     db, _ = clinic
     with pytest.raises(ValidationError, match="PROGRESS_SMTP_HOST"):
