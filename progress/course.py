@@ -66,7 +66,9 @@ def plan_progress(course: dict | None, infusions: pd.DataFrame, *, as_of: str) -
     if n_induction == 0:
         return f"Induction not started: 0 of {planned} planned over {window} days"
     day = int(days_between(infusions["administered_at"].iloc[0], as_of)) + 1
-    return f"{n_induction} of {planned} induction infusions, day {min(day, 999)} of {window}"
+    if day > window:  # the window has passed with no maintenance or booster yet
+        return f"{n_induction} of {planned} induction infusions; the {window}-day window ended {day - window} days ago"
+    return f"{n_induction} of {planned} induction infusions, day {day} of {window}"
 
 
 def plan_lines(course: dict | None, infusions: pd.DataFrame, *, as_of: str) -> list[str]:

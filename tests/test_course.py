@@ -69,3 +69,16 @@ def test_followup_status(done_at, as_of, status):
 def test_followup_status_reads_a_frame_gap_as_not_done():
     row = {"due_from": "2026-01-02T10:00:00Z", "due_until": "2026-01-03T10:00:00Z", "done_at": float("nan")}
     assert course.followup_status(row, as_of="2026-01-04T00:00:00Z") == "overdue"
+
+
+def test_plan_progress_after_the_window_says_so_instead_of_day_170_of_21():
+    import pandas as pd
+
+    from progress.course import plan_progress
+
+    inf = pd.DataFrame({"administered_at": ["2026-01-05T10:00:00Z"] * 4, "phase": ["induction"] * 4})
+    plan = {"planned_induction": 6, "induction_window_days": 21}
+    assert plan_progress(plan, inf, as_of="2026-01-13T10:00:00Z") == "4 of 6 induction infusions, day 9 of 21"
+    assert plan_progress(plan, inf, as_of="2026-06-23T10:00:00Z") == (
+        "4 of 6 induction infusions; the 21-day window ended 149 days ago"
+    )
