@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -72,14 +76,22 @@ def save_assessment(
         earlier = _saved_with_key(db, idempotency_key, patient_id)
         if earlier is not None:
             return earlier
-    try:
-        return _save(db, patient_id, score, at, context, respondent, infusion_id, entered_by,
-                     total_only, actor, idempotency_key)
-    except sqlite3.IntegrityError:
-        earlier = _saved_with_key(db, idempotency_key, patient_id) if idempotency_key else None
-        if earlier is None:
-            raise
-        return earlier  # another process saved the same submission first
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            return _save(db, patient_id, score, at, context, respondent, infusion_id, entered_by,
+                         total_only, actor, idempotency_key)
+        except sqlite3.IntegrityError:
+            earlier = _saved_with_key(db, idempotency_key, patient_id) if idempotency_key else None
+            if earlier is None:
+                raise
+            return earlier  # another process saved the same submission first
+        except sqlite3.OperationalError as exc:
+            # The whole save rolled back, so trying again cannot write it twice; a person
+            # should wait a little longer rather than see "database is locked".
+            if "locked" not in str(exc) or attempt == LOCK_RETRIES:
+                raise
+            time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _saved_with_key(db: sqlite_utils.Database, key: str, patient_id: str) -> Saved | None:
@@ -94,9 +106,12 @@ def _saved_with_key(db: sqlite_utils.Database, key: str, patient_id: str) -> Sav
     return Saved(row[0], row[2])
 
 
+LOCK_RETRIES = 4  # on top of the 5 s busy timeout of each attempt
+
+
 def _save(db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only,
           actor, idempotency_key) -> Saved:
-    with db.atomic():
+    with _immediate(db):
         assessment_id = _insert_assessment(
             db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only,
             idempotency_key,
@@ -115,6 +130,24 @@ def _save(db, patient_id, score, at, context, respondent, infusion_id, entered_b
             if alert_id is not None:
                 record_event(db, actor, "alert.create", at, patient_id, detail=f"alert {alert_id}")
     return Saved(assessment_id, alert_id)
+
+
+@contextmanager
+def _immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """A transaction that takes the write lock at BEGIN (waiting up to the busy timeout), so it
+    never has to upgrade a read snapshot mid-way, which SQLite refuses at once under WAL."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
 
 
 def _insert_assessment(
