@@ -42,6 +42,7 @@ if user is None:
     nav = st.navigation([st.Page(HERE / "app_pages/signin.py", title="Sign in", default=True)], position="hidden")
 elif tablet.active():  # a clinic tablet in a patient's hands: the check-in only, no way out but Stop
     nav = st.navigation([st.Page(HERE / PAGES["tablet"][0], title="Check-in", url_path="tablet", default=True)], position="hidden")
+    context.session_watch()  # a tablet left mid-check-in is signed out and cleared like any screen
 else:
     pages = [
         st.Page(HERE / PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key, default=i == 0)

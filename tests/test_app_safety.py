@@ -252,3 +252,20 @@ def test_a_broken_escalation_setting_is_named_and_the_alerts_still_show(conn):
         assert [b for b in at.button if b.key and b.key.startswith("ack_")] or "No alerts" in texts(at)
     finally:
         store.set_setting(conn, "alert_escalation_business_days", "1")
+
+
+def test_a_tablet_whose_session_ends_mid_check_in_keeps_no_patient_data(conn):
+    therapist = uid(conn, "therapist")
+    patient = store.list_patient_ids(conn, therapist_id=therapist)[4]
+    at = signed_in(conn, "therapist", "app_pages/tablet.py")
+    at.selectbox(key="tablet_patient").set_value(patient).run()
+    at.button(key="tablet_start").click().run()
+    assert at.title[0].value == "Check-in"
+    store.update_user(conn, therapist, disabled=1)  # the session ends (as on an idle timeout)
+    try:
+        at.run()
+        assert not at.exception
+        assert "tablet_mode" not in at.session_state and "checkin_flow" not in at.session_state
+        assert at.title[0].value == "Ketamine clinic progress" and patient not in texts(at)
+    finally:
+        store.update_user(conn, therapist, disabled=0)
