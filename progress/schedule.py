@@ -3,9 +3,10 @@
 Occasions (issue 5; cadences from clinical-reference.md):
 - intake: before the first infusion every periodic measure for the patient's indications is due
   once, as the baseline;
-- weekly during induction and maintenance: PHQ-9 and GAD-7 (2-week recall, collected weekly,
-  each point labelled "2-week recall, collected weekly" [S3][S62]); PEG weekly for chronic pain
-  (past-week recall [S22]);
+- weekly during induction and maintenance: PHQ-9 for everyone and GAD-7 for anxiety (2-week
+  recall, collected weekly, each point labelled "2-week recall, collected weekly" [S3][S62]);
+  PEG weekly for chronic pain (past-week recall [S22]); any other questionnaire can still be
+  filled in at any time from the check-in page;
 - PCL-5 monthly for PTSD (past-month recall [S15]: asking it more often than monthly would
   make consecutive answers cover the same weeks);
 - after a booster: the next administration of each periodic measure is saved under the
@@ -32,7 +33,7 @@ GRACE_DAYS = 3
 # instrument id -> (days between administrations, indications that call for it; empty = all)
 CADENCE: dict[str, tuple[int, tuple[str, ...]]] = {
     "phq9": (7, ()),  # weekly, 2-week recall [S3][S62]
-    "gad7": (7, ()),  # weekly, 2-week recall [S11][S62]
+    "gad7": (7, ("anxiety",)),  # weekly for anxiety, 2-week recall [S11][S62]
     "pcl5": (28, ("PTSD",)),  # monthly, past-month recall [S15]
     "peg": (7, ("chronic pain",)),  # weekly, past-week recall [S22]
 }

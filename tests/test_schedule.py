@@ -22,12 +22,13 @@ def ids(due) -> list[str]:
 @pytest.mark.parametrize(
     ("indications", "expected"),
     [
-        (["depression"], ["phq9", "gad7"]),
-        (["PTSD"], ["phq9", "gad7", "pcl5"]),
-        (["chronic pain"], ["phq9", "gad7", "peg"]),
-        (["depression", "PTSD", "chronic pain"], ["phq9", "gad7", "pcl5", "peg"]),
+        (["depression"], ["phq9"]),
+        (["anxiety"], ["phq9", "gad7"]),
+        (["PTSD"], ["phq9", "pcl5"]),
+        (["chronic pain"], ["phq9", "peg"]),
+        (["depression", "anxiety", "PTSD", "chronic pain"], ["phq9", "gad7", "pcl5", "peg"]),
     ],
-    ids=["depression", "ptsd-adds-pcl5", "pain-adds-peg", "all"],
+    ids=["depression", "anxiety-adds-gad7", "ptsd-adds-pcl5", "pain-adds-peg", "all"],
 )
 def test_intake_asks_every_measure_the_indications_call_for(indications, expected):
     due = schedule.due_now(indications, {}, as_of=AS_OF, phase=None)
@@ -110,8 +111,7 @@ def test_caseload_due_lists_overdue_first_and_skips_inactive_patients():
     )
     due = schedule.caseload_due(frame, as_of=AS_OF)
     assert list(zip(due["patient_id"], due["instrument"], due["overdue"], strict=True)) == [
-        ("b", "phq9", True), ("b", "gad7", True),
-        ("a", "phq9", False), ("d", "phq9", False), ("d", "gad7", False), ("d", "pcl5", False),
+        ("b", "phq9", True), ("a", "phq9", False), ("d", "phq9", False), ("d", "pcl5", False),
     ]
     assert set(due.loc[due["patient_id"] == "d", "context"]) == {"intake"}
 
