@@ -354,6 +354,15 @@ def _add_users(sub) -> None:
     _db_option(reset)
     reset.set_defaults(func=_cmd_users_reset)
 
+    email = actions.add_parser("email", help="set or clear the address for e-mail reminders",
+                               description="Set (or with --clear remove) the address that "
+                               "'python -m progress remind' writes to.")
+    email.add_argument("username")
+    email.add_argument("address", nargs="?")
+    email.add_argument("--clear", action="store_true", help="remove the address")
+    _db_option(email)
+    email.set_defaults(func=_cmd_users_email)
+
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
@@ -428,6 +437,20 @@ def _cmd_users_reset(args: argparse.Namespace) -> int:
         store.record_event(db, _cli_actor(), "user.password_reset", now, row["patient_id"],
                            detail=args.username)
     print(f"Set a new password for {args.username}.")
+    return 0
+
+
+def _cmd_users_email(args: argparse.Namespace) -> int:
+    from progress import store
+
+    if args.clear == (args.address is not None):
+        raise UsageError("Give either an ADDRESS or --clear.")
+    db = _open(args)
+    row = _existing_user(db, args.username)
+    with db.atomic():
+        store.set_user_email(db, row["id"], None if args.clear else args.address)
+        store.record_event(db, _cli_actor(), "user.email", _now(), row["patient_id"], detail=args.username)
+    print(f"Removed the e-mail address of {args.username}." if args.clear else f"Reminders for {args.username} go to {args.address.strip()}.")
     return 0
 
 

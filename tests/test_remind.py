@@ -212,3 +212,17 @@ def test_users_add_takes_an_email_address(tmp_path, capsys, monkeypatch):
                  "--password-stdin", "--db", str(path)]) == 2
     assert "not-an-address" in capsys.readouterr().err
     assert store.get_user(db, username="dr_bad") is None
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "email"),
+    [(["new@example.org"], 0, "new@example.org"), (["--clear"], 0, None), ([], 2, "pat@example.org"),
+     (["not-an-address"], 2, "pat@example.org")],
+    ids=["set", "clear", "neither", "invalid"],
+)
+def test_users_email_sets_or_clears_an_address(clinic, capsys, args, code, email):
+    db, path = clinic
+    assert main(["users", "email", "pat", *args, "--db", str(path)]) == code
+    assert store.get_user(db, username="pat")["email"] == email
+    if code == 0:
+        assert store.audit_events(db, limit=1).iloc[0]["action"] == "user.email"
