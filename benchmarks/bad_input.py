@@ -22,6 +22,7 @@ import copy
 import csv
 import io
 import json
+import os
 import re
 import sys
 import tempfile
@@ -365,9 +366,21 @@ def run_cli(examples: int) -> Tally:
         if counts(db) != before and argv[0] == "import":
             tally.partial += 1
 
-    check()
-    with contextlib.redirect_stdout(io.StringIO()):
-        tally.positive_ok = _accepts(lambda: cli_main(["score", "phq9", *["1"] * 9]) == 0)
+    # Commands without --db use $PROGRESS_DB and write files relative to the working folder:
+    # keep both inside the scratch folder, never the checkout's data/progress.db.
+    saved_env, saved_cwd = os.environ.get("PROGRESS_DB"), os.getcwd()
+    os.environ["PROGRESS_DB"] = str(folder / "cli.db")
+    os.chdir(folder)
+    try:
+        check()
+        with contextlib.redirect_stdout(io.StringIO()):
+            tally.positive_ok = _accepts(lambda: cli_main(["score", "phq9", *["1"] * 9]) == 0)
+    finally:
+        os.chdir(saved_cwd)
+        if saved_env is None:
+            os.environ.pop("PROGRESS_DB", None)
+        else:
+            os.environ["PROGRESS_DB"] = saved_env
     return tally
 
 
