@@ -8,7 +8,7 @@ signed-in patient's own record is ever read.
 
 import streamlit as st
 
-from progress import REGISTRY, charts, narrative, store
+from progress import REGISTRY, access, charts, narrative, store
 from ui import context
 from ui.widgets import empty_state
 
@@ -55,7 +55,7 @@ if infusions.shape[0]:
 st.page_link("app_pages/checkin.py", label="Go to check-in", icon=":material/edit_note:")
 
 with st.expander("Who has looked at my record"):
-    log = store.record_access_log(conn, patient_id)
+    log = access.access_log(conn, user, patient_id, at=context.now_iso(), source="my_progress")
     others = log[log["role"] != "patient"]
     if others.empty:
         st.write("Nobody but you has opened your record yet.")
