@@ -25,3 +25,30 @@ def reference_dir() -> Path:
     if not REFERENCE.exists():
         pytest.skip("../shared/reference-data is not beside this checkout")
     return REFERENCE
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory, request) -> Path:
+    """A demo clinic built once per test module into a temporary file. A module sets its size
+    and seed with ``DEMO_PATIENTS`` / ``DEMO_SEED`` (defaults 60 and 7); dates are relative to
+    today so the pages' "last 30 days" views have data."""
+    from datetime import date
+
+    from progress import demo
+
+    patients = getattr(request.module, "DEMO_PATIENTS", 60)
+    seed = getattr(request.module, "DEMO_SEED", 7)
+    path = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]) / "demo.db"
+    database = store.open_db(path)
+    demo.build_demo(database, patients=patients, seed=seed, anchor=date.today())
+    database.close()
+    return path
+
+
+@pytest.fixture
+def conn(demo_db, monkeypatch):
+    """A connection to that clinic, which the app under AppTest also opens (PROGRESS_DB)."""
+    monkeypatch.setenv("PROGRESS_DB", str(demo_db))
+    database = store.open_db(demo_db)
+    yield database
+    database.close()

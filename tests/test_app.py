@@ -4,7 +4,6 @@ database injected through PROGRESS_DB."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -45,22 +44,6 @@ TITLES = {
     "session": "Infusion session",
 }
 
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("app") / "demo.db"
-    conn = store.open_db(path)
-    demo.build_demo(conn, patients=60, seed=7, anchor=date.today())
-    conn.close()
-    return path
-
-
-@pytest.fixture
-def conn(demo_db, monkeypatch):
-    monkeypatch.setenv("PROGRESS_DB", str(demo_db))
-    c = store.open_db(demo_db)
-    yield c
-    c.close()
 
 
 def user_id(conn, username: str) -> int:

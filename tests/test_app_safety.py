@@ -5,7 +5,6 @@ hands a check-in to a patient and locks after it."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,8 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 TIMEOUT = 60
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("safety") / "demo.db"
-    conn = store.open_db(path)
-    demo.build_demo(conn, patients=24, seed=11, anchor=date.today())
-    conn.close()
-    return path
-
-
-@pytest.fixture
-def conn(demo_db, monkeypatch):
-    monkeypatch.setenv("PROGRESS_DB", str(demo_db))
-    c = store.open_db(demo_db)
-    yield c
-    c.close()
+DEMO_PATIENTS = 24
+DEMO_SEED = 11
 
 
 def uid(conn, username: str) -> int:

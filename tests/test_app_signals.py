@@ -4,32 +4,16 @@ ringed, and the lead's durability curve, boosters per patient-year and prompt co
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from progress import demo, store
+from progress import store
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("signals") / "demo.db"
-    conn = store.open_db(path)
-    demo.build_demo(conn, patients=80, seed=7, anchor=date.today())
-    conn.close()
-    return path
-
-
-@pytest.fixture
-def conn(demo_db, monkeypatch):
-    monkeypatch.setenv("PROGRESS_DB", str(demo_db))
-    c = store.open_db(demo_db)
-    yield c
-    c.close()
+DEMO_PATIENTS = 80
 
 
 def _as(conn, username: str, page: str, **query) -> AppTest:
