@@ -52,3 +52,25 @@ def conn(demo_db, monkeypatch):
     database = store.open_db(demo_db)
     yield database
     database.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium under Playwright (browser tests only; see tests/browser_kit.py)."""
+    from tests.browser_kit import ARGS, CHROMIUM, sync_api
+
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    """The folder browser tests save screenshots to (SCREENSHOT_DIR, else screenshots/)."""
+    import os
+
+    folder = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {folder}")
+    return folder

@@ -7,11 +7,14 @@ from __future__ import annotations
 import pytest
 
 from progress import store
-from tests.test_browser import app_url, browser, no_exceptions, open_page, settle, shots, sign_in  # noqa: F401
+from tests.browser_kit import LAPTOP, PHONE, nav, no_exceptions, serve_demo, settle, sign_in
 
 pytestmark = pytest.mark.browser
-LAPTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    yield from serve_demo(tmp_path_factory, "browser_signals", patients=60)
 
 
 def _patient_with_booster_review(db_path) -> str:
@@ -25,11 +28,11 @@ def _patient_with_booster_review(db_path) -> str:
 
 
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
-def test_chart_shows_the_booster_review_prompt_with_its_reason(app_url, browser, shots, viewport):  # noqa: F811
+def test_chart_shows_the_booster_review_prompt_with_its_reason(app_url, browser, shots, viewport):
     url, db_path = app_url
     pid = _patient_with_booster_review(db_path)
     context, page = sign_in(browser, url, "therapist", viewport)
-    open_page(page, "chart", viewport is PHONE)  # a reload would ask for sign-in again
+    nav(page, "Patient chart", phone=viewport is PHONE)  # a reload would ask for sign-in again
     page.get_by_test_id("stSelectbox").first.click()
     page.keyboard.type(pid)
     page.keyboard.press("Enter")
@@ -43,7 +46,7 @@ def test_chart_shows_the_booster_review_prompt_with_its_reason(app_url, browser,
     context.close()
 
 
-def test_cohort_shows_durability_and_boosters(app_url, browser, shots):  # noqa: F811
+def test_cohort_shows_durability_and_boosters(app_url, browser, shots):
     url, _ = app_url
     context, page = sign_in(browser, url, "lead", LAPTOP)
     heading = page.get_by_text("Durability of response, boosters and review prompts")
