@@ -258,14 +258,16 @@ def bad_fhir(draw):
     elif how == "item-json":
         at = draw(st.integers(0, len(qr["item"]) - 1))
         value = draw(JSON)
-        if value == BUNDLE_ITEM_ANSWERS[at] or (qr["item"][at]["linkId"].endswith(TOTAL_LINK) and value in (None, [])):
-            value = "not an answer list"  # an unanswered (optional) total is not malformed
+        if value == BUNDLE_ITEM_ANSWERS[at] or (qr["item"][at]["linkId"].endswith(OPTIONAL_LINKS) and value in (None, [])):
+            value = "not an answer list"  # leaving an optional item unanswered is not malformed
         qr["item"][at]["answer"] = value
     return json.dumps(bundle).encode()
 
 
 BUNDLE_ITEM_ANSWERS: list = []
-TOTAL_LINK = "44261-6"  # the PHQ-9 total item: optional, so leaving it unanswered is allowed
+# Items a response may leave unanswered: the PHQ-9 total (44261-6) and the unscored
+# difficulty question (69722-7), both optional in the declaration.
+OPTIONAL_LINKS = ("44261-6", "69722-7")
 
 
 def run_fhir(examples: int) -> Tally:

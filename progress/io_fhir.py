@@ -46,6 +46,7 @@ _ORDINAL_URLS = (
     "http://hl7.org/fhir/StructureDefinition/iso21090-CO-value",  # DSTU2/STU3 name
 )
 _LOINC_RE = re.compile(r"^\d{1,7}-\d$")
+_RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")  # FHIR resource type names
 # Questionnaire canonical URL -> instrument, e.g. ".../Questionnaire/phq-9-example".
 _URL_PATTERNS = {
     "phq9": re.compile(r"phq[-_]?9(?!\d)", re.IGNORECASE),
@@ -158,8 +159,10 @@ def _answered_items(items: list) -> Iterator[tuple[str, list]]:
         if not isinstance(item, Mapping):
             raise ValidationError(f"QuestionnaireResponse item {item!r} is not an object.")
         link_id = str(item.get("linkId", ""))
-        answers = item.get("answer") or []
-        if not isinstance(answers, list):
+        answers = item.get("answer")
+        if answers is None:
+            answers = []
+        if not isinstance(answers, list):  # {} or "" is malformed, not "unanswered"
             raise ValidationError(f"linkId {link_id!r}: 'answer' must be a list.")
         if answers:
             yield link_id, answers
@@ -431,7 +434,12 @@ def parse_fhir(
     if context not in store.CONTEXTS:
         raise ValidationError(f"context {context!r} is not one of {', '.join(store.CONTEXTS)}.")
     for n, (_url, res) in enumerate(entries, start=1):
-        if not isinstance(res, Mapping) or res.get("resourceType") != "QuestionnaireResponse":
+        kind = res.get("resourceType") if isinstance(res, Mapping) else None
+        if not isinstance(kind, str) or not _RESOURCE_TYPE.match(kind):
+            # other resources are skipped, but an entry that is no resource at all is an error
+            problems.append(f"entry {n}: not a FHIR resource (resourceType {kind!r}).")
+            continue
+        if kind != "QuestionnaireResponse":
             continue
         where = f"entry {n}" + (f" (QuestionnaireResponse {res['id']})" if res.get("id") else "")
         try:
@@ -476,7 +484,10 @@ def _load_json(source: str | os.PathLike | bytes | Mapping) -> Any:
     if isinstance(source, Mapping):
         return source
     if isinstance(source, bytes):
-        text = source.decode("utf-8-sig")
+        try:
+            text = source.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportRejected(["The file is not UTF-8 text."]) from None
     elif isinstance(source, str) and source.lstrip().startswith("{"):
         text = source
     else:

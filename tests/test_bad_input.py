@@ -51,9 +51,6 @@ def test_no_page_renders_html_unescaped():
     assert offenders == []
 
 
-@pytest.mark.xfail(strict=True, reason="io_fhir (issue 8): bytes that are not UTF-8 raise UnicodeDecodeError, "
-                   "and an 'answer' of {} on the optional total item is taken as unanswered; "
-                   "remove this marker when io_fhir rejects both with ImportRejected")
 def test_fhir_import_refuses_malformed_input_cleanly():
     tally = bad_input.run_fhir(150)
     assert (tally.crashes, tally.wrong, tally.partial) == ([], [], 0)
