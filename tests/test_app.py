@@ -239,6 +239,9 @@ def test_patient_check_in_with_item9_shows_crisis_panel_and_stores_alert(conn):
     alerts = store.list_alerts(conn, patient_ids=[patient])
     assert len(alerts) == alerts_before + 1
     assert alerts.iloc[0]["status"] == "open"
+    # the submission carries its own key, so a repeated Submit cannot save it twice
+    key = conn.execute("SELECT idempotency_key FROM assessments ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert key is not None and key.startswith("checkin:") and key.endswith(":phq9")
 
 
 def test_patient_cannot_submit_before_every_question_is_answered(conn):

@@ -9,6 +9,7 @@ confirmation shown.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import streamlit as st
@@ -25,7 +26,8 @@ Saved = list[tuple[str, float, str | None, bool]]
 
 
 def start(queue: list[tuple[str, str]]) -> None:
-    st.session_state[FLOW] = {"queue": list(queue), "index": 0, "answers": {}}
+    # "key" names this check-in, so a repeated Submit (double tap, resent request) saves once
+    st.session_state[FLOW] = {"queue": list(queue), "index": 0, "answers": {}, "key": uuid.uuid4().hex}
     st.session_state.pop(SAVED, None)
 
 
@@ -75,12 +77,13 @@ def _submit(conn, patient_id: str, entered_by: int, actor: store.Actor, instrume
         infusions = store.list_infusions(conn, patient_id)
         same_day = [r for r in infusions.itertuples() if schedule.is_same_day(r.administered_at, now)]
         infusion_id = int(same_day[-1].id) if same_day else None
+    flow = st.session_state[FLOW]
     store.save_assessment(
         conn, patient_id, result, administered_at=now, context=ctx, respondent="self",
         infusion_id=infusion_id, entered_by=entered_by, actor=actor,
+        idempotency_key=f"checkin:{flow.get('key', uuid.uuid4().hex)}:{instrument_id}",
     )
     st.session_state.setdefault(SAVED, []).append((instrument_id, result.total, result.band, result.safety))
-    flow = st.session_state[FLOW]
     flow["queue"] = flow["queue"][1:]
     flow["index"] = 0
     flow["answers"] = {}
