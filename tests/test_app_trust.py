@@ -3,7 +3,6 @@ opened their record, sign-in throttling, session timeouts and the rights matrix'
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,21 +15,8 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 TIMEOUT = 60
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("trust") / "demo.db"
-    conn = store.open_db(path)
-    demo.build_demo(conn, patients=30, seed=11, anchor=date.today())
-    conn.close()
-    return path
-
-
-@pytest.fixture
-def conn(demo_db, monkeypatch):
-    monkeypatch.setenv("PROGRESS_DB", str(demo_db))
-    c = store.open_db(demo_db)
-    yield c
-    c.close()
+DEMO_PATIENTS = 30
+DEMO_SEED = 11
 
 
 def uid(conn, username: str) -> int:

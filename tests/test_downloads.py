@@ -3,34 +3,16 @@ and the deferred builders they hand to Streamlit: a real PDF or CSV, and one aud
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from progress import demo, store
+from progress import store
 from ui import downloads
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 AT = "2026-12-03T10:00:00Z"
 
-
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("downloads") / "demo.db"
-    conn = store.open_db(path)
-    demo.build_demo(conn, patients=60, seed=7, anchor=date.today())
-    conn.close()
-    return path
-
-
-@pytest.fixture
-def conn(demo_path, monkeypatch):
-    monkeypatch.setenv("PROGRESS_DB", str(demo_path))
-    c = store.open_db(demo_path)
-    yield c
-    c.close()
 
 
 def page(conn, username: str, page_file: str, **query) -> AppTest:
