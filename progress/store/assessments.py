@@ -6,8 +6,6 @@ import json
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,7 +16,7 @@ from progress.errors import NotFound, ValidationError
 from progress.model import Score
 from progress.store.alerts import create_alert
 from progress.store.audit import Actor, record_event
-from progress.store.connection import _check_choice
+from progress.store.connection import _check_choice, write_transaction
 from progress.store.people import patient_exists
 from progress.store.schema import CONTEXTS, RESPONDENTS
 from progress.store.summaries import refresh_patient, refresh_summary
@@ -111,7 +109,7 @@ LOCK_RETRIES = 4  # on top of the 5 s busy timeout of each attempt
 
 def _save(db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only,
           actor, idempotency_key) -> Saved:
-    with _immediate(db):
+    with write_transaction(db):
         assessment_id = _insert_assessment(
             db, patient_id, score, at, context, respondent, infusion_id, entered_by, total_only,
             idempotency_key,
@@ -130,24 +128,6 @@ def _save(db, patient_id, score, at, context, respondent, infusion_id, entered_b
             if alert_id is not None:
                 record_event(db, actor, "alert.create", at, patient_id, detail=f"alert {alert_id}")
     return Saved(assessment_id, alert_id)
-
-
-@contextmanager
-def _immediate(db: sqlite_utils.Database) -> Iterator[None]:
-    """A transaction that takes the write lock at BEGIN (waiting up to the busy timeout), so it
-    never has to upgrade a read snapshot mid-way, which SQLite refuses at once under WAL."""
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        db.execute("COMMIT")
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.rollback()
-        raise
 
 
 def _insert_assessment(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,7 @@ import pandas as pd
 import sqlite_utils
 
 from progress.errors import ValidationError
-from progress.store.connection import _frame
+from progress.store.connection import _frame, write_transaction
 from progress.store.schema import GENESIS_HASH
 from progress.timeutil import to_iso
 
@@ -50,24 +49,8 @@ def record_event(
     first (BEGIN IMMEDIATE), so two processes cannot read the same previous hash and fork
     the chain, and a busy database is waited for rather than failing.
     """
-    with _write_lock(db):
+    with write_transaction(db):
         _append(db, actor, action, at, patient_id, detail)
-
-
-@contextmanager
-def _write_lock(db: sqlite_utils.Database) -> Iterator[None]:
-    """Join the caller's transaction, or open one that holds the write lock from the start."""
-    if db.conn.in_transaction:
-        yield
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        db.execute("COMMIT")
-    except BaseException:
-        if db.conn.in_transaction:
-            db.conn.rollback()
-        raise
 
 
 def _append(
@@ -144,7 +127,7 @@ def record_export(db: sqlite_utils.Database, actor: Actor, kind: str, at: str) -
     if table is None:
         raise ValidationError(f"Export kind {kind!r} is not one of {', '.join(_EXPORT_TABLES)}.")
     pids = [r[0] for r in db.execute(f"SELECT DISTINCT patient_id FROM {table} ORDER BY patient_id")]
-    with _write_lock(db):
+    with write_transaction(db):
         for pid in pids:
             _append(db, actor, "record.export", at, pid, f"{kind} csv")
     return len(pids)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -118,4 +119,23 @@ def _check_choice(name: str, value: object, allowed: Sequence[str]) -> None:
         raise ValidationError(f"{name} {value!r} is not one of {', '.join(allowed)}.")
 
 
-__all__ = ['DEFAULT_DB', 'default_db_path', 'open_db', 'schema_version', 'migrate', 'is_empty', 'get_setting', 'set_setting', 'all_settings']
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """A transaction that takes the write lock at BEGIN (waiting up to the busy timeout), so it
+    never has to upgrade a read snapshot mid-way, which SQLite refuses at once under WAL.
+    Inside a caller's transaction it nests as a savepoint."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
+
+
+__all__ = ['write_transaction', 'DEFAULT_DB', 'default_db_path', 'open_db', 'schema_version', 'migrate', 'is_empty', 'get_setting', 'set_setting', 'all_settings']
