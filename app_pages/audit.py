@@ -20,7 +20,7 @@ ok, checked, broken = store.verify_audit_chain(conn)
 if ok:
     st.success(f"Hash chain intact: {checked} event(s) checked.", icon=":material/verified:")
 else:
-    st.error(f"Hash chain broken at event {broken}: the trail has been altered. Report this.", icon="🚨")
+    st.error(f"Hash chain broken at event {broken}: the trail has been altered. Report this.", icon=":material/report:")
 
 st.subheader("Break-glass openings")
 st.caption("A therapist or lead opened a record outside their own caseload and stated why.")

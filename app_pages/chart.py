@@ -66,7 +66,7 @@ with header:  # one-page therapist session summary (issue 8), built when clicked
 
 alerts = store.list_alerts(conn, patient_ids=[patient_id], status="open")
 for alert in alerts.itertuples():
-    st.warning(f"**Open {alert.kind} alert** ({alert.severity}, {alert.created_at[:10]}): {alert.reason}", icon="⚠️")
+    st.warning(f"**Open {alert.kind} alert** ({alert.severity}, {alert.created_at[:10]}): {alert.reason}", icon=":material/warning:")
 if len(alerts):
     st.page_link("app_pages/alerts.py", label="Review and acknowledge alerts", icon=":material/notification_important:")
 

@@ -90,7 +90,7 @@ for row in screenings.itertuples():
             + (" · esketamine considered" if rec.get("esketamine") else "")
         )
         for flag in row.flags:
-            st.warning(f"Needs physician review: {flag['text']} {flag['source']}", icon="🩺")
+            st.warning(f"Needs physician review: {flag['text']} {flag['source']}", icon=":material/stethoscope:")
         if not row.flags:
             st.caption("No answer on this record needs review.")
         if not row.reviewed_at:

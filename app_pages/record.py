@@ -71,5 +71,5 @@ if submitted:
                     "PHQ-9 item 9 is positive: a safety alert was raised for this patient. Please assess "
                     "risk now (for example with the C-SSRS screener) and make sure the patient has crisis "
                     "resources (Canada 9-8-8, US 988, emergency 911).",
-                    icon="🆘",
+                    icon=":material/emergency:",
                 )

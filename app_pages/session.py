@@ -118,7 +118,7 @@ if submitted:
     else:
         result_box.success(f"Session saved (infusion {saved.infusion_id}); {saved.linked_checkins} same-day check-in(s) linked.")
         for flag in saved.flags:
-            result_box.warning(f"Vitals flag: {flag}", icon="⚠️")
+            result_box.warning(f"Vitals flag: {flag}", icon=":material/warning:")
         if saved.alert_ids:
             result_box.error(f"{len(saved.alert_ids)} alert(s) raised for clinical review.", icon=":material/notification_important:")
         for problem in sessions.rems_problems(details) if esketamine else []:

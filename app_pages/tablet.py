@@ -40,7 +40,7 @@ st.caption(
 )
 patients = auth.visible_patient_ids(conn, user)
 if not patients:
-    st.info("No patients in your caseload yet.", icon="🗒️")
+    st.info("No patients in your caseload yet.", icon=":material/info:")
     st.stop()
 wanted = st.query_params.get("patient")
 patient_id = st.selectbox(

@@ -20,12 +20,12 @@ def crisis_panel() -> None:
         "emergency department\n\n"
         "Your clinic will be alerted and will follow up with you. Your answers are **not "
         "watched in real time**, so please use the numbers above if you need help now.",
-        icon="🆘",
+        icon=":material/emergency:",
     )
 
 
 def empty_state(message: str) -> None:
-    st.info(message, icon="🗒️")
+    st.info(message, icon=":material/info:")
 
 
 def band_text(band: str | None) -> str:
