@@ -123,6 +123,33 @@ def authenticate(
     return _user(row)
 
 
+def user_for_identity(
+    db: sqlite_utils.Database, email: str | None, *, at: str, email_verified: bool | None = None,
+) -> User:
+    """The clinic account for a person signed in at the clinic's identity provider (OIDC).
+
+    The provider vouches for who the person is; what they may do still comes from this
+    database: the account is found by its e-mail address and keeps its own role, so nothing the
+    provider sends (a "role" claim, say) can widen anyone's rights. Demo accounts never sign in
+    this way. Each success and refusal is audited (without the address of an unknown person).
+
+    Raises
+    ------
+    AuthError
+        When the address is missing or unverified, or no enabled, non-demo account has it.
+    """
+    row = store.get_user_by_email(db, email) if email else None
+    ok = row is not None and not row["disabled"] and not row["is_demo"] and email_verified is not False
+    actor = store.Actor(row["id"] if ok else None, row["role"] if ok else None, "sign-in (identity provider)")
+    store.record_event(db, actor, "signin.oidc" if ok else "signin.oidc_refused", at)
+    if not ok:
+        raise AuthError(
+            "Your clinic sign-in worked, but no active account in this dashboard has that e-mail "
+            "address. Ask the clinic's administrator to add it to your account."
+        )
+    return _user(row)
+
+
 def _count_failure(db: sqlite_utils.Database, username: str, row: dict | None, at: str, source: str) -> None:
     """One more failure in a row; lock the name when it reaches the threshold. Audited, without
     the password and, for an unknown name, without the name typed (it may be a password)."""

@@ -86,10 +86,13 @@ def current_user(conn) -> auth.User | None:
 
 
 def _forget(reason: str | None) -> None:
-    """Drop everything this browser session held (patient data included) and say why."""
+    """Drop everything this browser session held (patient data included) and say why. A
+    timeout also ends the identity-provider sign-in, or its cookie would sign straight back in."""
     st.session_state.clear()
     if reason in _SIGNED_OUT:
         st.session_state[SIGNED_OUT_KEY] = _SIGNED_OUT[reason]
+    if identity_provider_user() is not None:
+        st.logout()
 
 
 @st.fragment(run_every=60)
@@ -123,9 +126,27 @@ def sign_in(conn, user: auth.User) -> None:
     st.session_state[USER_KEY] = user.id
 
 
+def identity_provider_configured() -> bool:
+    """True when the clinic set up sign-in through its identity provider: an ``[auth]``
+    section in .streamlit/secrets.toml (OIDC via ``st.login``, Streamlit's auth extra)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # StreamlitSecretNotFoundError: no secrets file at all
+        return False
+
+
+def identity_provider_user() -> tuple[str | None, bool | None] | None:
+    """(e-mail, e-mail verified) of the person signed in at the identity provider, or None."""
+    if not identity_provider_configured() or not st.user.is_logged_in:
+        return None
+    return st.user.get("email"), st.user.get("email_verified")
+
+
 def sign_out(conn) -> None:
     auth.end_session(conn, st.session_state.get(SESSION_KEY), current_user(conn), now_iso())
     st.session_state.clear()
+    if identity_provider_user() is not None:
+        st.logout()  # also end the identity-provider cookie, or the next run signs in again
 
 
 def open_record(conn, user: auth.User, patient_id: str, page: str) -> access.PatientRecord:

@@ -46,6 +46,12 @@ def get_user(db: sqlite_utils.Database, *, username: str | None = None, user_id:
     return next(iter(rows), None)
 
 
+def get_user_by_email(db: sqlite_utils.Database, email: str) -> dict | None:
+    """The account with this e-mail address (case-insensitive), for identity-provider sign-in."""
+    rows = db.query("SELECT * FROM users WHERE lower(email) = lower(?)", [email.strip()])
+    return next(iter(rows), None)
+
+
 def update_user(db: sqlite_utils.Database, user_id: int, **fields: Any) -> None:
     allowed = {"password_hash", "disabled", "display_name"}
     if not fields or set(fields) - allowed:
@@ -103,4 +109,4 @@ def list_patient_ids(db: sqlite_utils.Database, therapist_id: int | None = None)
     ]
 
 
-__all__ = ['add_user', 'get_user', 'update_user', 'list_users', 'add_patient', 'get_patient', 'patient_exists', 'list_patient_ids']
+__all__ = ['add_user', 'get_user', 'get_user_by_email', 'update_user', 'list_users', 'add_patient', 'get_patient', 'patient_exists', 'list_patient_ids']
