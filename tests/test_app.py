@@ -191,6 +191,9 @@ def test_record_refuses_an_incomplete_form_and_saves_a_complete_one(conn):
     series = store.load_series(conn, patient_id, "gad7")
     assert len(series) == before + 1
     assert series.iloc[-1]["total"] == 7 and "clinician" in set(series["respondent"])
+    at.button[0].click().run()  # Save pressed again on the same, still-filled form
+    assert not at.exception and "Saved GAD-7" in at.success[0].value
+    assert len(store.load_series(conn, patient_id, "gad7")) == before + 1  # saved once
 
 
 def test_acknowledging_an_alert_records_who_and_keeps_it(conn):
