@@ -61,8 +61,9 @@ if submitted:
             saved = store.save_assessment(
                 conn, patient_id, result, administered_at=at, context=ctx, respondent="clinician",
                 entered_by=user.id, actor=user.actor("record"),
-                # one patient, one measure, one time: a second click on Save is the same check-in
-                idempotency_key=f"record:{patient_id}:{instrument_id}:{at}",
+                # the same answers for the same patient, measure, context and time are the same
+                # check-in: a repeated Save (double click, resent form) is stored once
+                idempotency_key=f"record:{patient_id}:{instrument_id}:{ctx}:{at}:{sorted(result.answers.items())}",
             )
         except ProgressError as exc:
             st.error(f"Not saved: {exc}")

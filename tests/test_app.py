@@ -191,9 +191,15 @@ def test_record_refuses_an_incomplete_form_and_saves_a_complete_one(conn):
     series = store.load_series(conn, patient_id, "gad7")
     assert len(series) == before + 1
     assert series.iloc[-1]["total"] == 7 and "clinician" in set(series["respondent"])
-    at.button[0].click().run()  # Save pressed again on the same, still-filled form
+    for n in range(1, 8):  # the same check-in sent again (same answers, context and time)
+        at.radio(key=f"rec_gad7_{n}").set_value(1)
+    at.button[0].click().run()
     assert not at.exception and "Saved GAD-7" in at.success[0].value
-    assert len(store.load_series(conn, patient_id, "gad7")) == before + 1  # saved once
+    assert len(store.load_series(conn, patient_id, "gad7")) == before + 1  # stored once
+    for n in range(1, 8):  # a different check-in at the same time is stored
+        at.radio(key=f"rec_gad7_{n}").set_value(2)
+    at.button[0].click().run()
+    assert len(store.load_series(conn, patient_id, "gad7")) == before + 2
 
 
 def test_acknowledging_an_alert_records_who_and_keeps_it(conn):
