@@ -7,6 +7,7 @@ any item unanswered names the missing items and saves nothing; the respondent is
 the safety alert in the same transaction and is shown at once.
 """
 
+import hashlib
 from datetime import UTC, datetime, time
 
 import streamlit as st
@@ -63,7 +64,9 @@ if submitted:
                 entered_by=user.id, actor=user.actor("record"),
                 # the same answers for the same patient, measure, context and time are the same
                 # check-in: a repeated Save (double click, resent form) is stored once
-                idempotency_key=f"record:{patient_id}:{instrument_id}:{ctx}:{at}:{sorted(result.answers.items())}",
+                idempotency_key="record:" + hashlib.sha256(
+                    f"{patient_id}|{instrument_id}|{ctx}|{at}|{sorted(result.answers.items())}".encode()
+                ).hexdigest(),
             )
         except ProgressError as exc:
             st.error(f"Not saved: {exc}")
