@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from progress import store
-from progress.io_csv import IMPORT_RESPONDENT, ImportReport
+from progress.io_csv import IMPORT_RESPONDENT, ImportReport, audit_import, create_import_patients
 from progress.model import Score
 
 
@@ -39,30 +39,15 @@ def store_assessments(
 ) -> ImportReport:
     """Store ``records`` in one transaction; ``source`` ("fhir", "long", ...) names the format
     in the audit events. Patients are created at their earliest assessment."""
-    touched: dict[str, str] = {}
-    for rec in records:
-        touched[rec.patient_id] = min(touched.get(rec.patient_id, rec.administered_at),
-                                      rec.administered_at)
-    created = 0
     with db.atomic():
-        for pid, first_at in touched.items():
-            if not store.patient_exists(db, pid):
-                store.add_patient(db, pid, created_at=first_at)
-                created += 1
-                if actor is not None:
-                    store.record_event(db, actor, "patient.create", at, pid, detail=f"{source} import")
+        touched, created = create_import_patients(db, records, source=source, actor=actor, at=at)
         store.bulk_insert_assessments(
             db,
             [(r.patient_id, r.score, r.administered_at, r.context, IMPORT_RESPONDENT, None,
               r.total_only) for r in records],
         )
         store.refresh_all(db, list(touched))
-        if actor is not None:
-            counts: dict[str, int] = {}
-            for rec in records:
-                counts[rec.patient_id] = counts.get(rec.patient_id, 0) + 1
-            for pid, n in counts.items():
-                store.record_event(db, actor, f"import.{source}", at, pid, detail=f"{n} assessments")
+        audit_import(db, records, source=source, noun="assessments", actor=actor, at=at)
     return ImportReport("assessments", len(records), created, tuple(touched))
 
 

@@ -144,19 +144,8 @@ def import_csv(
     if actor is not None and at is None:
         raise ValidationError("An import recorded for an actor needs the time 'at'.")
     kind, records = parse_csv(source)
-    touched: dict[str, str] = {}  # patient id -> earliest time in the file
-    for rec in records:
-        first = touched.get(rec.patient_id)
-        if first is None or rec.administered_at < first:
-            touched[rec.patient_id] = rec.administered_at
-    created = 0
     with db.atomic():
-        for pid, first_at in touched.items():
-            if not store.patient_exists(db, pid):
-                store.add_patient(db, pid, created_at=first_at)
-                created += 1
-                if actor is not None:
-                    store.record_event(db, actor, "patient.create", at, pid, detail="csv import")
+        touched, created = create_import_patients(db, records, source="csv", actor=actor, at=at)
         if kind == "assessments":
             store.bulk_insert_assessments(
                 db,
@@ -176,13 +165,38 @@ def import_csv(
                 ],
             )
         store.refresh_all(db, list(touched))
-        if actor is not None:
-            counts: dict[str, int] = {}
-            for rec in records:
-                counts[rec.patient_id] = counts.get(rec.patient_id, 0) + 1
-            for pid, n in counts.items():
-                store.record_event(db, actor, "import.csv", at, pid, detail=f"{n} {kind}")
+        audit_import(db, records, source="csv", noun=kind, actor=actor, at=at)
     return ImportReport(kind, len(records), created, tuple(touched))
+
+
+def create_import_patients(db: sqlite_utils.Database, records: Iterable, *, source: str, actor, at) -> tuple[dict[str, str], int]:
+    """Create the patients a checked import names that do not exist yet, each at its earliest
+    time in the file (inside the caller's transaction); returns (patient -> earliest, created).
+    Shared by every import format."""
+    touched: dict[str, str] = {}
+    for rec in records:
+        first = touched.get(rec.patient_id)
+        if first is None or rec.administered_at < first:
+            touched[rec.patient_id] = rec.administered_at
+    created = 0
+    for pid, first_at in touched.items():
+        if not store.patient_exists(db, pid):
+            store.add_patient(db, pid, created_at=first_at)
+            created += 1
+            if actor is not None:
+                store.record_event(db, actor, "patient.create", at, pid, detail=f"{source} import")
+    return touched, created
+
+
+def audit_import(db: sqlite_utils.Database, records: Iterable, *, source: str, noun: str, actor, at) -> None:
+    """One audit event per patient an import wrote to, with the count (never the values)."""
+    if actor is None:
+        return
+    counts: dict[str, int] = {}
+    for rec in records:
+        counts[rec.patient_id] = counts.get(rec.patient_id, 0) + 1
+    for pid, n in counts.items():
+        store.record_event(db, actor, f"import.{source}", at, pid, detail=f"{n} {noun}")
 
 
 def parse_csv(source: Source) -> tuple[str, list[_Assessment] | list[_Infusion]]:
