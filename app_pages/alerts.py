@@ -95,35 +95,39 @@ for alert in alerts.itertuples():
                 act(store.acknowledge_alert, conn, alert_id, user.actor("alerts"), context.now_iso())
         elif alert.status == "acknowledged":
             head[1].caption(f"Acknowledged by {alert.acknowledged_by_name or 'unknown'} at {when(alert.acknowledged_at)}")
-            with st.expander("Resolve with a note", key=f"resolve_open_{alert_id}"), st.form(f"resolve_{alert_id}", border=False):
-                safety = alert.kind == "safety"
-                c1, c2, c3 = st.columns(3)
-                method = c1.selectbox(
-                    "How risk was assessed", rules.RISK_ASSESSMENTS if not safety else rules.RISK_ASSESSMENTS[:-1],
-                    index=None, key=f"res_method_{alert_id}", placeholder="Choose",
-                )
-                level = c2.selectbox(
-                    "Risk level", rules.RISK_LEVELS if not safety else rules.RISK_LEVELS[:-1],
-                    index=None, key=f"res_level_{alert_id}", placeholder="Choose",
-                )
-                disposition = c3.selectbox(
-                    "Disposition", rules.DISPOSITIONS, index=None, key=f"res_disp_{alert_id}", placeholder="Choose",
-                )
-                c4, c5 = st.columns(2)
-                plan = c4.radio("Safety plan reviewed or updated", ["Yes", "No"], index=None,
-                                key=f"res_plan_{alert_id}", horizontal=True)
-                means = c5.radio("Means-safety counselling given", ["Yes", "No"], index=None,
-                                 key=f"res_means_{alert_id}", horizontal=True)
-                note = st.text_area("Note: what was done and the follow-up plan", key=f"res_note_{alert_id}", height=80)
-                if st.form_submit_button("Resolve", type="primary", key=f"res_submit_{alert_id}"):
-                    missing = [name for name, v in (("how risk was assessed", method), ("risk level", level),
-                               ("disposition", disposition), ("safety plan reviewed", plan),
-                               ("means-safety counselling", means)) if v is None]
-                    if missing:
-                        st.error(f"Please answer: {', '.join(missing)}.")
-                    else:
-                        act(store.resolve_alert, conn, alert_id, user.actor("alerts"), context.now_iso(),
-                            rules.Resolution(method, level, plan == "Yes", means == "Yes", disposition, note))
+            resolve = st.expander("Resolve with a note", key=f"resolve_open_{alert_id}", on_change="rerun")
+            # The form is built only when opened: widgets cost per widget already on the page,
+            # so a caseload with a hundred acknowledged alerts would otherwise take seconds.
+            if resolve.open:
+                with resolve, st.form(f"resolve_{alert_id}", border=False):
+                    safety = alert.kind == "safety"
+                    c1, c2, c3 = st.columns(3)
+                    method = c1.selectbox(
+                        "How risk was assessed", rules.RISK_ASSESSMENTS if not safety else rules.RISK_ASSESSMENTS[:-1],
+                        index=None, key=f"res_method_{alert_id}", placeholder="Choose",
+                    )
+                    level = c2.selectbox(
+                        "Risk level", rules.RISK_LEVELS if not safety else rules.RISK_LEVELS[:-1],
+                        index=None, key=f"res_level_{alert_id}", placeholder="Choose",
+                    )
+                    disposition = c3.selectbox(
+                        "Disposition", rules.DISPOSITIONS, index=None, key=f"res_disp_{alert_id}", placeholder="Choose",
+                    )
+                    c4, c5 = st.columns(2)
+                    plan = c4.radio("Safety plan reviewed or updated", ["Yes", "No"], index=None,
+                                    key=f"res_plan_{alert_id}", horizontal=True)
+                    means = c5.radio("Means-safety counselling given", ["Yes", "No"], index=None,
+                                     key=f"res_means_{alert_id}", horizontal=True)
+                    note = st.text_area("Note: what was done and the follow-up plan", key=f"res_note_{alert_id}", height=80)
+                    if st.form_submit_button("Resolve", type="primary", key=f"res_submit_{alert_id}"):
+                        missing = [name for name, v in (("how risk was assessed", method), ("risk level", level),
+                                   ("disposition", disposition), ("safety plan reviewed", plan),
+                                   ("means-safety counselling", means)) if v is None]
+                        if missing:
+                            st.error(f"Please answer: {', '.join(missing)}.")
+                        else:
+                            act(store.resolve_alert, conn, alert_id, user.actor("alerts"), context.now_iso(),
+                                rules.Resolution(method, level, plan == "Yes", means == "Yes", disposition, note))
         else:
             head[1].caption(f"Resolved by {alert.resolved_by_name or 'unknown'} at {when(alert.resolved_at)}")
             st.markdown(
@@ -131,7 +135,8 @@ for alert in alerts.itertuples():
                 f"{'yes' if alert.safety_plan_reviewed else 'no'}; means-safety counselling: "
                 f"{'yes' if alert.means_counselling else 'no'}; **{alert.disposition}**. {alert.note}"
             )
-        with st.expander("History (audit trail)"):
+        history = st.expander("History (audit trail)", key=f"alert_history_open_{alert_id}", on_change="rerun")
+        if history.open:  # read when opened
             for event in store.alert_history(conn, alert_id).itertuples():
                 who = event.who or ("system" if event.role == "system" else event.role or "")
-                st.markdown(f"- {when(event.at)} UTC · **{ACTIONS.get(event.action, event.action)}** · {who} ({event.source})")
+                history.markdown(f"- {when(event.at)} UTC · **{ACTIONS.get(event.action, event.action)}** · {who} ({event.source})")

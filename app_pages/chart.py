@@ -30,7 +30,7 @@ if wanted is None:  # a lead, or a therapist with no caseload: a record opens on
     if not typed:
         st.stop()
     wanted = typed
-context.open_record(conn, user, wanted, "chart")  # policy (progress.access), break-glass, audit
+record = context.open_record(conn, user, wanted, "chart")  # policy (progress.access), break-glass, audit
 
 header = st.container()  # filled once the patient is known, drawn above the controls
 top = st.columns([2, 3])
@@ -39,12 +39,9 @@ patient_id = top[0].selectbox("Patient", options, index=options.index(wanted), k
 if patient_id != wanted:
     st.query_params["patient"] = patient_id
     st.session_state["chart_patient"] = patient_id
-    context.open_record(conn, user, patient_id, "chart")
+    record = context.open_record(conn, user, patient_id, "chart")
 
-patient = store.get_patient(conn, patient_id)
-infusions = store.list_infusions(conn, patient_id)
-summaries = store.instrument_summaries(conn, patient_id)
-all_series = store.load_series(conn, patient_id)
+patient, infusions, summaries, all_series = record.patient, record.infusions, record.summaries, record.series
 today = date.today()
 start_default = (
     date.fromisoformat(all_series["administered_at"].iloc[0][:10]) if len(all_series) else today - timedelta(days=90)
@@ -94,10 +91,14 @@ for col, instrument_id in zip(metric_cols[1:], periodic, strict=False):
 tab_names = [REGISTRY[i].short_name for i in periodic]
 tab_names += ["Infusion-day ratings"] if momentary else []
 tab_names += ["Course timeline", "Sessions"]
-tabs = st.tabs(tab_names)
+# Only the open tab runs (on_change="rerun"): a two-year chart draws one trend per rerun, not
+# every figure of every tab.
+tabs = st.tabs(tab_names, key="chart_tab", on_change="rerun")
 
 signal_rows = store.list_signals(conn, patient_id=patient_id)
 for tab, instrument_id in zip(tabs, periodic, strict=False):
+    if not tab.open:
+        continue
     inst = REGISTRY[instrument_id]
     row = by_inst.loc[instrument_id]
     series = all_series[all_series["instrument"] == instrument_id]
@@ -133,11 +134,12 @@ for tab, instrument_id in zip(tabs, periodic, strict=False):
             with st.expander(f"Earlier signals ({len(earlier)}), now closed"):
                 for sig in earlier.itertuples():
                     st.markdown(f"- **{signals.TITLES[sig.kind]}** ({sig.at[:10]}): {sig.reason}")
-        with st.expander("Items over time: which symptoms moved"):
+        items = st.expander("Items over time: which symptoms moved", key=f"chart_items_open_{instrument_id}", on_change="rerun")
+        if items.open:  # drawn when opened
             answers = store.load_answers(conn, patient_id, instrument_id)
-            st.plotly_chart(charts.item_heatmap(answers, inst), key=f"chart_items_{instrument_id}", width="stretch")
+            items.plotly_chart(charts.item_heatmap(answers, inst), key=f"chart_items_{instrument_id}", width="stretch")
 
-if momentary:
+if momentary and tabs[len(periodic)].open:
     with tabs[len(periodic)]:
         st.caption(
             "Same-day before/after comparisons use only 'right now' ratings: PHQ-9 and GAD-7 ask "
@@ -149,26 +151,28 @@ if momentary:
             st.markdown(f"**{inst.short_name}** (0-10, higher is worse)")
             st.plotly_chart(charts.prepost_figure(table, inst), key=f"chart_prepost_{instrument_id}", width="stretch")
 
-sessions = store.list_sessions(conn, patient_id)
-followups = store.list_followups(conn, patient_id)
-with tabs[-2]:
-    events = timeline.course_events(sessions, followups, store.list_alerts(conn, patient_ids=[patient_id]))
-    st.plotly_chart(timeline.timeline_figure(all_series, events, REGISTRY), key="chart_timeline", width="stretch")
-    st.caption(
-        "Scores are drawn as a percentage of each scale's range (hover for the score); beneath them "
-        "every infusion, side effect, vitals flag, psychotherapy follow-up and alert on the same dates."
-    )
-with tabs[-1]:
-    if sessions.empty:
-        empty_state("No infusions recorded yet.")
-    else:
-        st.dataframe(timeline.session_table(sessions), hide_index=True, width="stretch", key="chart_sessions")
-        st.caption("BP in mmHg · heart rate; flags are prompts for review, with their sources.")
-    if len(followups):
-        now = context.now_iso()
-        done = int(followups["done_at"].notna().sum())
-        late = [course.followup_status(f, as_of=now) for f in followups.to_dict("records")].count("overdue")
-        st.markdown(f"**Psychotherapy follow-ups:** {done} of {len(followups)} done" + (f", **{late} overdue**" if late else ""))
-    st.page_link("app_pages/session.py", label="Record a session", icon=":material/vaccines:")
+if tabs[-2].open:
+    with tabs[-2]:
+        sessions, followups = store.list_sessions(conn, patient_id), store.list_followups(conn, patient_id)
+        events = timeline.course_events(sessions, followups, store.list_alerts(conn, patient_ids=[patient_id]))
+        st.plotly_chart(timeline.timeline_figure(all_series, events, REGISTRY), key="chart_timeline", width="stretch")
+        st.caption(
+            "Scores are drawn as a percentage of each scale's range (hover for the score); beneath them "
+            "every infusion, side effect, vitals flag, psychotherapy follow-up and alert on the same dates."
+        )
+if tabs[-1].open:
+    with tabs[-1]:
+        sessions, followups = store.list_sessions(conn, patient_id), store.list_followups(conn, patient_id)
+        if sessions.empty:
+            empty_state("No infusions recorded yet.")
+        else:
+            st.dataframe(timeline.session_table(sessions), hide_index=True, width="stretch", key="chart_sessions")
+            st.caption("BP in mmHg · heart rate; flags are prompts for review, with their sources.")
+        if len(followups):
+            now = context.now_iso()
+            done = int(followups["done_at"].notna().sum())
+            late = [course.followup_status(f, as_of=now) for f in followups.to_dict("records")].count("overdue")
+            st.markdown(f"**Psychotherapy follow-ups:** {done} of {len(followups)} done" + (f", **{late} overdue**" if late else ""))
+        st.page_link("app_pages/session.py", label="Record a session", icon=":material/vaccines:")
 
 st.caption("Context labels: " + ", ".join(CONTEXT_LABELS.values()) + ". Signals are prompts for clinical review, not diagnoses or dosing advice.")

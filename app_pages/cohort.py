@@ -7,6 +7,7 @@ and to infusion number with interquartile bands; by indication and instrument; r
 booster counts; open alerts; filters for date range, indication, route and clinician.
 """
 
+import dataclasses
 from datetime import date, timedelta
 
 import streamlit as st
@@ -20,8 +21,7 @@ user = context.require_user(conn, "lead")
 st.title("Cohort outcomes")
 st.caption("De-identified: patients appear by pseudonymous id only.")
 
-patients = store.cohort_patients(conn)
-if patients.empty:
+if store.is_empty(conn):
     empty_state("No patients yet.")
     st.stop()
 downloads.cohort_buttons(user, context.now_iso)  # whole clinic, unfiltered (issue 8)
@@ -31,40 +31,38 @@ today = date.today()
 period = f1.date_input("First infusion between", value=(today - timedelta(days=365), today), key="co_period", format="YYYY-MM-DD")
 indication = f2.selectbox("Indication", ["All", *store.INDICATIONS], key="co_indication")
 route = f3.selectbox("Route", ["All", *store.ROUTES], key="co_route")
-clinicians = sorted(c for c in patients["clinician"].dropna().unique())
-clinician = f4.selectbox("Clinician", ["All", *clinicians], key="co_clinician")
+clinician = f4.selectbox("Clinician", ["All", *store.cohort_clinicians(conn)], key="co_clinician")
 measures = [i for i in REGISTRY if not REGISTRY[i].momentary]
 instrument_id = f5.selectbox("Measure", measures, format_func=lambda i: REGISTRY[i].short_name, key="co_instrument")
 inst = REGISTRY[instrument_id]
 
-chosen = patients
-if isinstance(period, tuple) and len(period) == 2:
-    lo, hi = f"{period[0].isoformat()}T00:00:00Z", f"{period[1].isoformat()}T23:59:59Z"
-    chosen = chosen[chosen["first_infusion_at"].between(lo, hi)]
-if indication != "All":
-    chosen = chosen[chosen["indications"].str.split(",").map(lambda xs: indication in xs)]
-if route != "All":
-    chosen = chosen[chosen["route"] == route]
-if clinician != "All":
-    chosen = chosen[chosen["clinician"] == clinician]
+# Every figure below is an aggregate the store computes in SQL over per-patient rows kept
+# current on each write (progress/store/outcomes.py): nothing here grows with the clinic.
+whole_period = isinstance(period, tuple) and len(period) == 2
+flt = store.CohortFilter(
+    first_from=f"{period[0].isoformat()}T00:00:00Z" if whole_period else None,
+    first_to=f"{period[1].isoformat()}T23:59:59Z" if whole_period else None,
+    indication=None if indication == "All" else indication,
+    route=None if route == "All" else route,
+    clinician=None if clinician == "All" else clinician,
+)
+view = store.cohort_overview(conn, flt, active_since=(today - timedelta(days=30)).isoformat())
 
 m = st.columns(5)
-m[0].metric("Patients in view", len(chosen), help=f"of {len(patients)} in the clinic")
-m[1].metric("Active (check-in in 30 days)", int((chosen["last_assessment_at"] >= (today - timedelta(days=30)).isoformat()).sum()))
-m[2].metric("Completed induction (≥4)", int((chosen["n_induction"] >= 4).sum()))
-m[3].metric("Boosters given", int(chosen["n_boosters"].fillna(0).sum()))
-m[4].metric("Open alerts", int(chosen["open_alerts"].fillna(0).sum()))
+m[0].metric("Patients in view", view["patients"], help=f"of {view['clinic_patients']} in the clinic")
+m[1].metric("Active (check-in in 30 days)", view["active"])
+m[2].metric("Completed induction (≥4)", view["completed_induction"])
+m[3].metric("Boosters given", view["boosters"])
+m[4].metric("Open alerts", view["open_alerts"])
 
-if chosen.empty:
+if view["patients"] == 0:
     empty_state("No patients match these filters.")
     st.stop()
 
-scores = store.cohort_scores(conn, instrument_id)
-scores = scores[scores["patient_id"].isin(chosen["patient_id"])]
 left, right = st.columns(2)
 with left:
     st.subheader(f"{inst.short_name}: response and remission")
-    table = cohort.rates(inst, scores, chosen)
+    table = cohort.rates_from_counts(inst, store.outcome_counts(conn, instrument_id, flt))
     if table.empty or table["denominator"].sum() == 0:
         empty_state("Not enough paired scores for these filters.")
     else:
@@ -80,35 +78,33 @@ with left:
 with right:
     st.subheader("Trajectory from the first infusion")
     align = st.segmented_control("Align to", ["Weeks", "Infusion number"], default="Weeks", key="co_align")
-    if align == "Infusion number":
-        times = store.infusion_times(conn)
-        points = cohort.trajectory_by_infusion(scores, times[times["patient_id"].isin(chosen["patient_id"])])
-        fig = charts.cohort_trajectory(points, inst, x="infusion")
-    else:
-        points = cohort.trajectory_by_week(scores, chosen)
-        fig = charts.cohort_trajectory(points, inst, x="week")
-    st.plotly_chart(fig, key="co_trajectory", width="stretch")
+    axis = "infusion" if align == "Infusion number" else "week"
+    summary = cohort.summary_from_histogram(store.trajectory_histogram(conn, instrument_id, axis, flt))
+    st.plotly_chart(charts.cohort_trajectory(None, inst, x=axis, summary=summary), key="co_trajectory", width="stretch")
     st.caption("Median (line), interquartile range (band) and mean (dashed); points with fewer than 3 patients are hidden.")
 
 st.subheader("By indication")
 rows = []
 for ind in store.INDICATIONS:
-    ids = chosen[chosen["indications"].str.split(",").map(lambda xs, ind=ind: ind in xs)]
-    if ids.empty:
+    if flt.indication not in (None, ind):
         continue
-    t = cohort.rates(inst, scores[scores["patient_id"].isin(ids["patient_id"])], ids)
+    sub = dataclasses.replace(flt, indication=ind)
+    counts = store.cohort_overview(conn, sub, active_since="")
+    if counts["patients"] == 0:
+        continue
+    t = cohort.rates_from_counts(inst, store.outcome_counts(conn, instrument_id, sub))
     first = t[t["label"].str.startswith("Response · End")]
     rows.append({
         "Indication": ind,
-        "Patients": len(ids),
+        "Patients": counts["patients"],
         "Response at end of induction": f"{int(first['numerator'].sum())}/{int(first['denominator'].sum())}" if len(first) else "—",
-        "Boosters": int(ids["n_boosters"].fillna(0).sum()),
-        "Open alerts": int(ids["open_alerts"].fillna(0).sum()),
+        "Boosters": counts["boosters"],
+        "Open alerts": counts["open_alerts"],
     })
 st.dataframe(rows, hide_index=True, width="stretch")
 
 st.subheader("NHS Talking Therapies outcomes (PHQ-9 and GAD-7)")
-tt_rates = cohort.talking_therapies_rates(store.paired_scores(conn), chosen)
+tt_rates = store.talking_therapies_counts(conn, flt)
 st.dataframe(
     [
         {"Outcome": r.label, "Patients": f"{r.numerator}/{r.denominator}",
@@ -126,32 +122,32 @@ st.caption(
 st.subheader("Durability of response, boosters and review prompts")
 d1, d2 = st.columns([3, 2])
 with d1:
-    times = cohort.relapse_times(chosen, as_of=context.now_iso())
+    times = store.durability_counts(conn, flt)
     if times.empty:
         empty_state("No patient in view has responded yet.")
     else:
-        curve = survival.kaplan_meier(times["days"].tolist(), times["relapsed"].tolist())
+        curve = survival.kaplan_meier(times["days"].tolist(), times["relapsed"].astype(bool).tolist(), times["n"].tolist())
         median = survival.median_time(curve)
+        responders, relapsed = int(times["n"].sum()), int(times.loc[times["relapsed"] == 1, "n"].sum())
         st.plotly_chart(charts_outcomes.km_figure(curve, label="PHQ-9 responders"), key="co_km", width="stretch")
         st.caption(
-            f"Kaplan-Meier estimate over {len(times)} PHQ-9 responders ({int(times['relapsed'].sum())} with a "
-            f"booster-review signal; the others are counted until their last check-in). Median time to a signal: "
+            f"Kaplan-Meier estimate over {responders} PHQ-9 responders ({relapsed} with a "
+            f"booster-review signal; the others are counted until their last check-in), in whole days. Median time to a signal: "
             + (f"**{median:.0f} days**." if median is not None else "not reached.")
             + " Response = first PHQ-9 ≥ 50 % below baseline or below 5 after the first infusion [S50][S51]; "
             "the event is the first booster-review prompt after it (a review prompt, not a confirmed relapse)."
         )
 with d2:
-    given, years = cohort.boosters_per_patient_year(chosen, as_of=context.now_iso())
+    given, years = store.follow_up(conn, flt, as_of=context.now_iso())
     st.metric(
         "Boosters per patient-year", f"{given / years:.2f}" if years > 0 else "—",
         help=f"{given} booster infusions over {years:.1f} patient-years (first infusion to last check-in)",
     )
     st.caption(f"{given} boosters / {years:.1f} patient-years followed.")
-    kinds = chosen["signal_kinds"].fillna("").str.split(",")
     st.dataframe(
         [
-            {"Open review prompt": signals.TITLES[kind], "Patients": int(kinds.map(lambda ks, k=kind: k in ks).sum()),
-             "Patients in view": len(chosen)}
+            {"Open review prompt": signals.TITLES[kind], "Patients": view["open_prompts"][kind],
+             "Patients in view": view["patients"]}
             for kind in (signals.BOOSTER_REVIEW, signals.DETERIORATION, signals.NOT_ON_TRACK)
         ],
         hide_index=True, width="stretch", key="co_signals",

@@ -29,6 +29,10 @@ MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B for user-chosen passwords; no composi
 # HIPAA 164.312(a)(2)(iii) addressable safeguard; 15 minutes is the default.
 SETTING_IDLE_MINUTES, IDLE_MINUTES = "session_idle_minutes", 15
 SETTING_LIFETIME_HOURS, LIFETIME_HOURS = "session_lifetime_hours", 12  # a working day at most
+# A page run restarts the idle clock at most this often: one write a minute per session instead
+# of one per rerun (a rerun that writes waits for the write lock behind every save). The idle
+# timeout can therefore end a session up to this much before 15 minutes without any activity.
+TOUCH_EVERY = timedelta(seconds=60)
 SETTING_LOCKOUT_FAILURES, LOCKOUT_FAILURES = "signin_lockout_failures", 5  # NIST: <= 100
 SETTING_LOCKOUT_MINUTES, LOCKOUT_MINUTES = "signin_lockout_minutes", 15
 _LOCKED = "Too many failed sign-ins for this user name. Try again after {until} (UTC)."
@@ -211,7 +215,7 @@ def resume_session(db: sqlite_utils.Database, token: str | None, at: str, *, tou
                                    "session.timeout" if reason in ("idle", "lifetime") else "session.revoked",
                                    at, detail=reason)
         return None, reason
-    if touch:
+    if touch and parse_instant(at) - parse_instant(session["last_seen_at"]) >= TOUCH_EVERY:
         store.touch_signin_session(db, token, at)
     return user, None
 

@@ -1027,7 +1027,8 @@ def cohort_summary(
 
 
 def cohort_trajectory(
-    points: pd.DataFrame, instrument: Instrument, *, x: str = "week"
+    points: pd.DataFrame | None, instrument: Instrument, *, x: str = "week",
+    summary: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Median, interquartile band and mean of patient totals per week (or per infusion).
 
@@ -1036,9 +1037,14 @@ def cohort_trajectory(
     ``x`` when present. ``x="week"``: whole weeks since the first infusion; ``x="infusion"``:
     infusions received before the score (0 = before the first). Only x values with at least
     :data:`COHORT_MIN_N` patients are drawn; bands are shaded as in :func:`trend_figure`.
+    ``summary`` (x, n, median, q25, q75, mean), when given, is drawn instead of ``points``:
+    the store's aggregate for large clinics (``progress.cohort.summary_from_histogram``).
     """
-    column = x if points is not None and x in getattr(points, "columns", ()) else "x"
-    summary = cohort_summary(points, x=column) if points is not None and len(points) else None
+    if summary is None:
+        column = x if points is not None and x in getattr(points, "columns", ()) else "x"
+        summary = cohort_summary(points, x=column) if points is not None and len(points) else None
+    else:
+        summary = summary[summary["n"] >= COHORT_MIN_N]
     if summary is None or summary.empty:
         return _empty(f"Not enough patients yet (at least {COHORT_MIN_N} per point)")
     x_title = _COHORT_X_TITLES.get(x, x.replace("_", " ").capitalize())

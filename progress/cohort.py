@@ -12,7 +12,12 @@ Definitions (clinical-reference.md 2.1, 2.5):
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -161,3 +166,102 @@ def talking_therapies_rates(paired: pd.DataFrame, patients: pd.DataFrame) -> pd.
         ("Reliable improvement", sum(o.reliable_improvement for o in outcomes), len(outcomes)),
         ("Reliable deterioration", sum(o.reliable_deterioration for o in outcomes), len(outcomes)),
     ], columns=["label", "numerator", "denominator"])
+
+
+# -- per-patient points, kept by the store so cohort views aggregate instead of scanning ----
+
+AXES = ("week", "infusion")
+MAX_WEEK = 26
+MAX_INFUSION = 12
+
+
+def _day_offset(later: str, earlier: str) -> float:
+    return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds() / 86400
+
+
+def patient_points(
+    series: Sequence[tuple[str, float]],
+    first_infusion_at: str | None,
+    last_induction_at: str | None,
+    infusion_times: Sequence[str],
+) -> tuple[dict[str, float], dict[str, dict[int, float]]]:
+    """One patient's contribution to the cohort views, from a time-ordered series of
+    ``(administered_at, total)``: the score at each :data:`WINDOWS` time point (nearest the
+    target day inside the window, the earlier on a tie) and the per-x mean for each axis of
+    :data:`AXES`. The same rules as :func:`outcome_at`, :func:`trajectory_by_week` and
+    :func:`trajectory_by_infusion`, one patient at a time, so the store can keep them on write.
+    """
+    at_window: dict[str, float] = {}
+    anchors = {"first_infusion": first_infusion_at, "last_induction": last_induction_at}
+    for window in WINDOWS:
+        anchor = anchors[window.anchor]
+        if anchor is None:
+            continue
+        best: tuple[float, float] | None = None
+        for at, total in series:
+            day = _day_offset(at, anchor)
+            if window.start <= day <= window.end:
+                dist = abs(day - window.target)
+                if best is None or dist < best[0]:
+                    best = (dist, total)
+        if best is not None:
+            at_window[window.label] = best[1]
+
+    sums: dict[str, dict[int, list[float]]] = {axis: {} for axis in AXES}
+    times = sorted(infusion_times)
+    for at, total in series:
+        if first_infusion_at is not None:
+            week = max(-1, math.floor(_day_offset(at, first_infusion_at) / 7))
+            if week <= MAX_WEEK:
+                sums["week"].setdefault(week, []).append(total)
+        number = bisect.bisect_right(times, at)
+        if number <= MAX_INFUSION:
+            sums["infusion"].setdefault(number, []).append(total)
+    means = {axis: {x: sum(v) / len(v) for x, v in sorted(xs.items())} for axis, xs in sums.items()}
+    return at_window, means
+
+
+def rates_from_counts(instrument: Instrument, counts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`rates` from the store's aggregate (time_point, baseline_total, total, n): the
+    same rows, numerators and denominators, without any patient-level data."""
+    rows = []
+    for window in WINDOWS:
+        here = counts[counts["time_point"] == window.label]
+        pairs = list(zip(here["baseline_total"], here["total"], here["n"], strict=True))
+        if instrument.outcomes.response_reduction is not None:
+            responders = sum(int(n) for b, v, n in pairs if (b - v) / b >= instrument.outcomes.response_reduction)
+            rows.append({"label": f"Response · {window.label}", "numerator": responders, "denominator": int(sum(n for *_, n in pairs))})
+        if instrument.outcomes.remission_below is not None:
+            eligible = [(v, int(n)) for b, v, n in pairs if not is_remission(instrument, b)]
+            remitted = sum(n for v, n in eligible if is_remission(instrument, v))
+            rows.append({"label": f"Remission · {window.label}", "numerator": remitted, "denominator": sum(n for _, n in eligible)})
+    return pd.DataFrame(rows, columns=["label", "numerator", "denominator"])
+
+
+def summary_from_histogram(hist: pd.DataFrame, *, min_n: int = 3) -> pd.DataFrame:
+    """Per x: n, median, q25, q75 and mean from a histogram (x, total, n) of patient totals:
+    exactly what ``charts.cohort_summary`` gives from the points (quartiles by linear
+    interpolation between order statistics, Hyndman-Fan type 7), in memory bounded by the
+    number of distinct values rather than of patients."""
+    cols = ["x", "n", "median", "q25", "q75", "mean"]
+    out = []
+    for x, group in hist.groupby("x", sort=True):
+        values = group.sort_values("total")
+        totals, counts = values["total"].tolist(), [int(c) for c in values["n"]]
+        n = sum(counts)
+        if n < min_n:
+            continue
+        ends = list(itertools.accumulate(counts))
+
+        def order_stat(k: int, totals=totals, ends=ends) -> float:  # k-th smallest, 0-based
+            return totals[bisect.bisect_right(ends, k)]
+
+        def quantile(q: float, n=n, order_stat=order_stat) -> float:
+            pos = q * (n - 1)
+            lo = math.floor(pos)
+            a = order_stat(lo)
+            return a if lo + 1 >= n else a + (order_stat(lo + 1) - a) * (pos - lo)
+
+        mean = sum(t * c for t, c in zip(totals, counts, strict=True)) / n
+        out.append((int(x), n, quantile(0.5), quantile(0.25), quantile(0.75), mean))
+    return pd.DataFrame(out, columns=cols)

@@ -14,20 +14,25 @@ from collections.abc import Sequence
 import pandas as pd
 
 
-def kaplan_meier(times: Sequence[float], events: Sequence[bool]) -> pd.DataFrame:
+def kaplan_meier(
+    times: Sequence[float], events: Sequence[bool], weights: Sequence[int] | None = None
+) -> pd.DataFrame:
     """One row per distinct event time: time, at_risk, events, censored, survival, lower,
-    upper (95 % log-log interval). ``events[i]`` is False for a censored observation."""
-    if len(times) != len(events):
-        raise ValueError("times and events must have the same length")
-    pairs = sorted(zip(times, events, strict=True), key=lambda p: (p[0], not p[1]))
-    rows, at_risk, surv, green = [], len(pairs), 1.0, 0.0
+    upper (95 % log-log interval). ``events[i]`` is False for a censored observation;
+    ``weights[i]`` (default 1) says how many patients share that (time, event), so a cohort
+    read as counts per distinct value gives the same curve as one row per patient."""
+    weights = [1] * len(times) if weights is None else list(weights)
+    if not len(times) == len(events) == len(weights):
+        raise ValueError("times, events and weights must have the same length")
+    pairs = sorted(zip(times, events, weights, strict=True), key=lambda p: (p[0], not p[1]))
+    rows, at_risk, surv, green = [], sum(weights), 1.0, 0.0
     i = 0
     while i < len(pairs):
         t = pairs[i][0]
         d = c = 0
         while i < len(pairs) and pairs[i][0] == t:
-            d += bool(pairs[i][1])
-            c += not pairs[i][1]
+            d += pairs[i][2] if pairs[i][1] else 0
+            c += 0 if pairs[i][1] else pairs[i][2]
             i += 1
         if d:
             surv *= 1 - d / at_risk

@@ -157,6 +157,26 @@ def test_chart_shows_trend_with_bands_and_infusions(conn):
     assert "record.view" in set(events["action"])
 
 
+def test_chart_runs_only_the_open_tab_and_draws_items_when_asked(conn):
+    """Lazy tabs and the item expander: one trend per rerun; other tabs and the item heatmap
+    are drawn when the therapist opens them."""
+    patient = store.get_user(conn, username="patient")["patient_id"]
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["user_id"] = user_id(conn, "therapist")
+    at.query_params["patient"] = patient
+    at.run()
+    at.switch_page(PAGE_FILES["chart"]).run()
+    kinds = [d["data"][0]["type"] for d in plotly_specs(at)]
+    assert kinds.count("heatmap") == 0 and len(kinds) == 1  # the PHQ-9 trend only
+    at.session_state["chart_items_open_phq9"] = True
+    at.run()
+    assert [d["data"][0]["type"] for d in plotly_specs(at)].count("heatmap") == 1
+    at.session_state["chart_tab"] = "GAD-7"
+    at.run()
+    titles = " ".join(str(d["layout"].get("title", "")) + str(d["layout"].get("yaxis", {}).get("title", "")) for d in plotly_specs(at))
+    assert "GAD-7" in titles and "PHQ-9" not in titles
+
+
 def test_chart_refuses_a_patient_outside_the_caseload(conn):
     outsider = next(
         p for p in store.list_patient_ids(conn)

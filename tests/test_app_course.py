@@ -190,6 +190,9 @@ def test_whole_course_for_one_patient_sits_on_the_chart_timeline(clinic):
     header = texts(at)
     assert "Induction done: 6 of 6 planned; since then 1 maintenance and 1 booster infusion" in header
     assert "Boosters: 1 given" in header
+    assert not any("Course timeline" in c.proto.spec for c in at.get("plotly_chart"))  # tabs run lazily
+    at.session_state["chart_tab"] = "Course timeline"  # the therapist opens the tab
+    at.run()
     spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                 if "Course timeline" in json.dumps(json.loads(c.proto.spec)["layout"].get("title", "")))
     by_meta: dict[str, list[str]] = {}
@@ -208,6 +211,8 @@ def test_whole_course_for_one_patient_sits_on_the_chart_timeline(clinic):
     assert len(by_meta["Vitals flags"]) == 1 and "[S31]" in by_meta["Vitals flags"][0]
     assert len(by_meta["Psychotherapy"]) == 8
     assert (sessions["n_pre"].sum(), sessions["n_post"].sum()) == (2, 2)  # check-ins linked to their sessions
+    at.session_state["chart_tab"] = "Sessions"
+    at.run()
     table = next(d.value for d in at.dataframe if "BP·HR before" in d.value.columns)
     assert list(table["phase"]) == ["induction"] * 6 + ["maintenance", "booster"]
     actions = set(store.audit_events(conn, "KC-9001")["action"])

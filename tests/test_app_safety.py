@@ -49,6 +49,9 @@ def answer(at: AppTest, pairs) -> None:
 
 
 def resolve_form(at: AppTest, alert_id: int, **values) -> None:
+    if f"res_method_{alert_id}" not in at.session_state:  # the form is drawn once its expander is opened
+        at.session_state[f"resolve_open_{alert_id}"] = True
+        at.run()
     at.selectbox(key=f"res_method_{alert_id}").set_value(values.get("method", "C-SSRS screener"))
     at.selectbox(key=f"res_level_{alert_id}").set_value(values.get("level", "low"))
     if values.get("disposition", "urgent appointment") is not None:
@@ -98,6 +101,9 @@ def test_item9_to_resolved_alert_with_every_step_in_the_history(conn):
 
     # 4. the history (audit trail) shows each step, and the resolved view shows the note
     at.segmented_control(key="alerts_status").set_value("Resolved").run()
+    assert "**Raised**" not in texts(at)  # the history is read when its expander is opened
+    at.session_state[f"alert_history_open_{alert_id}"] = True
+    at.run()
     page = texts(at)
     assert "C-SSRS negative for plan" in page
     steps = [line for line in page.splitlines() if f"alert {alert_id}" in line or "**Raised**" in line]

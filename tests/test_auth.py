@@ -128,6 +128,15 @@ def test_an_active_session_resumes_and_its_idle_clock_restarts(db, user):
     assert store.get_signin_session(db, token)["last_seen_at"] == later(30)
 
 
+def test_reruns_within_a_minute_do_not_write_but_keep_the_session(db, user):
+    """A page rerun writes the idle clock at most once a minute (no write lock per rerun)."""
+    token = auth.start_session(db, user, T0)
+    assert auth.resume_session(db, token, later(0.5)) == (user, None)
+    assert store.get_signin_session(db, token)["last_seen_at"] == later(0)  # no write
+    assert auth.resume_session(db, token, later(1)) == (user, None)
+    assert store.get_signin_session(db, token)["last_seen_at"] == later(1)  # a minute on: written
+
+
 def test_an_idle_session_ends_and_is_audited(db, user):
     token = auth.start_session(db, user, T0)
     assert auth.resume_session(db, token, later(16)) == (None, "idle")

@@ -429,3 +429,20 @@ def test_file_database_uses_wal_and_foreign_keys_and_keeps_data(tmp_path):
 
 def test_in_memory_fixture_has_foreign_keys_on(db):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_assign_patients_moves_a_caseload_whole_or_not_at_all(db):
+    from progress.errors import NotFound
+
+    a = store.add_user(db, "t1", "therapist", created_at="2026-01-01T00:00:00Z")
+    b = store.add_user(db, "t2", "therapist", created_at="2026-01-01T00:00:00Z")
+    lead = store.add_user(db, "l1", "lead", created_at="2026-01-01T00:00:00Z")
+    for pid in ("P1", "P2", "P3"):
+        store.add_patient(db, pid, therapist_id=a, created_at="2026-01-01T00:00:00Z")
+    assert store.assign_patients(db, ["P1", "P2"], b) == 2
+    assert store.list_patient_ids(db, b) == ["P1", "P2"]
+    with pytest.raises(NotFound):
+        store.assign_patients(db, ["P3", "NOPE"], b)  # one unknown id: nothing moves
+    assert store.list_patient_ids(db, a) == ["P3"]
+    with pytest.raises(NotFound):
+        store.assign_patients(db, ["P3"], lead)

@@ -29,6 +29,8 @@ from progress.store.course import *  # noqa: F403
 from progress.store.course import __all__ as _course
 from progress.store.exchange import *  # noqa: F403
 from progress.store.exchange import __all__ as _exchange
+from progress.store.outcomes import *  # noqa: F403
+from progress.store.outcomes import __all__ as _outcomes
 from progress.store.people import *  # noqa: F403
 from progress.store.people import __all__ as _people
 from progress.store.reminders import *  # noqa: F403
@@ -49,4 +51,5 @@ from progress.store.summaries import __all__ as _summaries
 __all__ = [
     *_schema, *_connection, *_audit, *_people, *_course, *_assessments, *_summaries,
     *_alerts, *_bulk, *_signins, *_backup, *_signals, *_exchange, *_reminders, *_screening, *_sessions,
+    *_outcomes,
 ]

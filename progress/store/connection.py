@@ -12,7 +12,7 @@ import pandas as pd
 import sqlite_utils
 
 from progress.errors import ValidationError
-from progress.store.schema import MIGRATIONS, SCHEMA_VERSION
+from progress.store.schema import MIGRATIONS, REFRESH_AFTER, SCHEMA_VERSION
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent.parent / "data" / "progress.db"
 
@@ -57,6 +57,7 @@ def migrate(db: sqlite_utils.Database) -> int:
         raise ValidationError(
             f"Database schema version {current} is newer than this program ({SCHEMA_VERSION})."
         )
+    applied = set()
     for version in range(current + 1, SCHEMA_VERSION + 1):
         # Several processes may open a new file at once: take the write lock first and re-read
         # the version inside it, so each migration runs exactly once.
@@ -66,10 +67,15 @@ def migrate(db: sqlite_utils.Database) -> int:
                 for statement in _split_sql(MIGRATIONS[version - 1]):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version={version}")
+                applied.add(version)
         except BaseException:
             db.conn.rollback()
             raise
         db.execute("COMMIT")
+    if REFRESH_AFTER & applied and current and not is_empty(db):
+        from progress.store.summaries import refresh_all  # summaries import this module
+
+        refresh_all(db)
     return SCHEMA_VERSION
 
 

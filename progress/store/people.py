@@ -109,4 +109,21 @@ def list_patient_ids(db: sqlite_utils.Database, therapist_id: int | None = None)
     ]
 
 
-__all__ = ['add_user', 'get_user', 'get_user_by_email', 'update_user', 'list_users', 'add_patient', 'get_patient', 'patient_exists', 'list_patient_ids']
+def assign_patients(db: sqlite_utils.Database, patient_ids: Iterable[str], therapist_id: int) -> int:
+    """Move patients onto a therapist's caseload (one transaction); returns how many moved.
+    Raises NotFound for an unknown patient or a user who is not a therapist, changing nothing."""
+    ids = list(patient_ids)
+    row = db.execute("SELECT role FROM users WHERE id = ?", [therapist_id]).fetchone()
+    if row is None or row[0] != "therapist":
+        raise NotFound(f"No therapist with user id {therapist_id}.")
+    with db.atomic():
+        moved = 0
+        for pid in ids:
+            cur = db.execute("UPDATE patients SET therapist_id = ? WHERE id = ?", [therapist_id, pid])
+            if cur.rowcount == 0:
+                raise NotFound(f"No patient {pid!r}.")
+            moved += cur.rowcount
+    return moved
+
+
+__all__ = ['assign_patients', 'add_user', 'get_user', 'get_user_by_email', 'update_user', 'list_users', 'add_patient', 'get_patient', 'patient_exists', 'list_patient_ids']

@@ -275,9 +275,45 @@ CREATE UNIQUE INDEX assessments_idempotency ON assessments(idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (_SCHEMA_V1, _SCHEMA_SAFETY, _SCHEMA_COURSE, _SCHEMA_TRUST, _SCHEMA_SIGNALS)
+# Issue 9 (scale): what the cohort views need, per patient, kept current on every write, so a
+# lead's page aggregates small per-patient rows in SQL instead of scanning every assessment:
+# the score at each outcome time point, and one point per week / per infusion number for the
+# aligned trajectories. Filled by ``refresh_patient``; a database migrated to this version is
+# recomputed once (``REFRESH_AFTER``).
+_SCHEMA_COHORT = """
+CREATE TABLE outcome_points (
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    instrument TEXT NOT NULL,
+    time_point TEXT NOT NULL,
+    total REAL NOT NULL,
+    PRIMARY KEY (patient_id, instrument, time_point)
+) STRICT;
+CREATE TABLE trajectory_points (
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    instrument TEXT NOT NULL,
+    axis TEXT NOT NULL,
+    x INTEGER NOT NULL,
+    total REAL NOT NULL,
+    PRIMARY KEY (patient_id, instrument, axis, x)
+) STRICT;
+CREATE INDEX trajectory_points_by_x ON trajectory_points(instrument, axis, x, total, patient_id);
+CREATE INDEX outcome_points_by_time ON outcome_points(instrument, time_point, patient_id);
+ALTER TABLE patient_summaries ADD COLUMN last_induction_at TEXT;
+ALTER TABLE patient_summaries ADD COLUMN n_induction INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE patient_summaries ADD COLUMN response_days INTEGER;
+ALTER TABLE patient_summaries ADD COLUMN follow_days REAL;
+CREATE INDEX patient_summaries_first_infusion ON patient_summaries(first_infusion_at);
+CREATE INDEX audit_detail ON audit_events(detail, id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _SCHEMA_V1, _SCHEMA_SAFETY, _SCHEMA_COURSE, _SCHEMA_TRUST, _SCHEMA_SIGNALS, _SCHEMA_COHORT,
+)
+# Versions whose new summary columns or tables are derived data: after migrating an existing
+# database past one of them, every patient's summaries are recomputed once.
+REFRESH_AFTER = frozenset({6})
 SCHEMA_VERSION = len(MIGRATIONS)
 GENESIS_HASH = "0" * 64
 
 
-__all__ = ['CONTEXTS', 'ROUTES', 'PHASES', 'RESPONDENTS', 'INDICATIONS', 'ROLES', 'MIGRATIONS', 'SCHEMA_VERSION', 'GENESIS_HASH']
+__all__ = ['CONTEXTS', 'ROUTES', 'PHASES', 'RESPONDENTS', 'INDICATIONS', 'ROLES', 'MIGRATIONS', 'REFRESH_AFTER', 'SCHEMA_VERSION', 'GENESIS_HASH']

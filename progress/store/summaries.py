@@ -10,6 +10,7 @@ import sqlite_utils
 from progress import instruments, metrics
 from progress.signal_rules import Rules
 from progress.store.connection import _frame
+from progress.store.outcomes import refresh_outcomes
 from progress.store.people import list_patient_ids
 from progress.store.signals import refresh_signals, save_clinic_trajectory, signal_rules
 
@@ -68,6 +69,7 @@ def refresh_patient(db: sqlite_utils.Database, patient_id: str, rules: Rules | N
         {"p": patient_id},
     )
     refresh_signals(db, patient_id, rules)
+    refresh_outcomes(db, patient_id)  # after the signals: it reads the response dates
 
 
 def refresh_all(db: sqlite_utils.Database, patient_ids: Iterable[str] | None = None) -> int:

@@ -1,0 +1,164 @@
+"""Cohort aggregates kept on write (progress/store/outcomes.py) agree with the patient-level
+reference functions in progress/cohort.py on a demo clinic, for every filter; and they stay
+current when a check-in or an infusion is saved."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from progress import REGISTRY, charts, cohort, scoring, store, survival
+
+DEMO_PATIENTS = 200
+DEMO_SEED = 11
+AS_OF = "2030-01-01T00:00:00Z"
+
+
+def _reference_view(conn, flt: store.CohortFilter) -> pd.DataFrame:
+    """The cohort page's old patient-level filtering, in pandas."""
+    chosen = store.cohort_patients(conn)
+    if flt.first_from is not None:
+        chosen = chosen[chosen["first_infusion_at"].between(flt.first_from, flt.first_to)]
+    if flt.indication is not None:
+        chosen = chosen[chosen["indications"].str.split(",").map(lambda xs: flt.indication in xs)]
+    if flt.route is not None:
+        chosen = chosen[chosen["route"] == flt.route]
+    if flt.clinician is not None:
+        chosen = chosen[chosen["clinician"] == flt.clinician]
+    return chosen
+
+
+def _filters(conn) -> list[store.CohortFilter]:
+    clinician = store.cohort_clinicians(conn)[0]
+    return [
+        store.CohortFilter(),
+        store.CohortFilter(indication="anxiety"),
+        store.CohortFilter(indication="chronic pain", route="IV"),
+        store.CohortFilter(route="intranasal"),
+        store.CohortFilter(clinician=clinician),
+        store.CohortFilter(first_from="2020-01-01T00:00:00Z", first_to=_median_first(conn)),
+        store.CohortFilter(indication="depression", route="oral-sublingual", clinician=clinician),
+    ]
+
+
+def _median_first(conn) -> str:
+    firsts = store.cohort_patients(conn)["first_infusion_at"].dropna().sort_values()
+    return firsts.iloc[len(firsts) // 2]
+
+
+@pytest.mark.parametrize("instrument_id", ["phq9", "gad7", "peg"])
+def test_rates_from_kept_points_equal_the_patient_level_reference(conn, instrument_id):
+    inst = REGISTRY[instrument_id]
+    scores = store.cohort_scores(conn, instrument_id)
+    checked = 0
+    for flt in _filters(conn):
+        chosen = _reference_view(conn, flt)
+        expected = cohort.rates(inst, scores[scores["patient_id"].isin(chosen["patient_id"])], chosen)
+        got = cohort.rates_from_counts(inst, store.outcome_counts(conn, instrument_id, flt))
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
+        checked += int(expected["denominator"].sum())
+    assert checked > 0  # the comparison saw real denominators
+
+
+@pytest.mark.parametrize("axis", ["week", "infusion"])
+def test_trajectory_from_histogram_equals_the_points_summary(conn, axis):
+    scores = store.cohort_scores(conn, "phq9")
+    times = store.infusion_times(conn)
+    for flt in _filters(conn):
+        chosen = _reference_view(conn, flt)
+        mine = scores[scores["patient_id"].isin(chosen["patient_id"])]
+        if axis == "week":
+            points = cohort.trajectory_by_week(mine, chosen)
+        else:
+            points = cohort.trajectory_by_infusion(mine, times[times["patient_id"].isin(chosen["patient_id"])])
+        expected = charts.cohort_summary(points)
+        got = cohort.summary_from_histogram(store.trajectory_histogram(conn, "phq9", axis, flt))
+        assert got["x"].tolist() == expected["x"].tolist()
+        assert got["n"].tolist() == expected["n"].tolist()
+        for col in ("median", "q25", "q75", "mean"):
+            assert got[col].tolist() == pytest.approx(expected[col].tolist(), abs=1e-9), (flt, col)
+    assert len(cohort.summary_from_histogram(store.trajectory_histogram(conn, "phq9", axis, None))) > 5
+
+
+def test_headline_counts_tt_and_durability_equal_the_reference(conn):
+    for flt in _filters(conn):
+        chosen = _reference_view(conn, flt)
+        view = store.cohort_overview(conn, flt, active_since="2026-01-01")
+        assert view["patients"] == len(chosen)
+        assert view["active"] == int((chosen["last_assessment_at"] >= "2026-01-01").sum())
+        assert view["completed_induction"] == int((chosen["n_induction"] >= 4).sum())
+        assert view["boosters"] == int(chosen["n_boosters"].fillna(0).sum())
+        assert view["open_alerts"] == int(chosen["open_alerts"].fillna(0).sum())
+        kinds = chosen["signal_kinds"].fillna("").str.split(",")
+        for kind, n in view["open_prompts"].items():
+            assert n == int(kinds.map(lambda ks, k=kind: k in ks).sum())
+
+        expected_tt = cohort.talking_therapies_rates(store.paired_scores(conn), chosen)
+        pd.testing.assert_frame_equal(store.talking_therapies_counts(conn, flt), expected_tt, check_dtype=False)
+
+        given, years = cohort.boosters_per_patient_year(chosen, as_of=AS_OF)
+        got_given, got_years = store.follow_up(conn, flt, as_of=AS_OF)
+        assert (got_given, got_years) == (given, pytest.approx(years, rel=1e-9))
+
+        times = cohort.relapse_times(chosen, as_of=AS_OF)
+        counts = store.durability_counts(conn, flt)
+        assert int(counts["n"].sum()) == len(times)
+        assert int(counts.loc[counts["relapsed"] == 1, "n"].sum()) == int(times["relapsed"].sum())
+        if len(times):  # whole days: the curve's median moves by less than a day
+            exact = survival.median_time(survival.kaplan_meier(times["days"].tolist(), times["relapsed"].tolist()))
+            days = [d for d, n in zip(counts["days"], counts["n"], strict=True) for _ in range(n)]
+            events = [bool(r) for r, n in zip(counts["relapsed"], counts["n"], strict=True) for _ in range(n)]
+            weighted = survival.kaplan_meier(counts["days"].tolist(), counts["relapsed"].astype(bool).tolist(), counts["n"].tolist())
+            pd.testing.assert_frame_equal(weighted, survival.kaplan_meier(days, events))
+            whole = survival.median_time(weighted)
+            assert (exact is None) == (whole is None)
+            if exact is not None:
+                assert math.isclose(whole, exact, abs_tol=1.0)
+
+
+def test_points_stay_current_when_a_check_in_is_saved(conn):
+    pid = conn.execute(
+        "SELECT patient_id FROM patient_summaries WHERE first_infusion_at IS NOT NULL ORDER BY patient_id LIMIT 1"
+    ).fetchone()[0]
+    first = store.patient_summary(conn, pid)["first_infusion_at"]
+    before = store.trajectory_histogram(conn, "phq9", "week", None)
+    week30 = pd.Timestamp(first) + pd.Timedelta(days=7 * 20 + 1)
+    at = week30.strftime("%Y-%m-%dT%H:%M:%SZ")
+    store.save_assessment(conn, pid, scoring.score("phq9", [3] * 9), administered_at=at, context="weekly")
+    after = store.trajectory_histogram(conn, "phq9", "week", None)
+    mine = conn.execute(
+        "SELECT total FROM trajectory_points WHERE patient_id = ? AND instrument = 'phq9' AND axis = 'week' AND x = 20",
+        [pid],
+    ).fetchone()
+    assert mine is not None and mine[0] >= 27 / 2  # the new 27 is in the patient's week-20 mean
+    assert int(after["n"].sum()) >= int(before["n"].sum())
+    assert not after.equals(before)
+
+
+def test_migrating_an_older_database_fills_the_points(tmp_path):
+    """A clinic upgrading from schema 5 gets its cohort points computed once on open."""
+    from datetime import date
+
+    from progress import demo
+    from progress.store import connection
+
+    path = tmp_path / "old.db"
+    db = store.open_db(path)
+    demo.build_demo(db, patients=20, seed=3, anchor=date(2026, 11, 16))
+    expected = db.execute("SELECT COUNT(*) FROM trajectory_points").fetchone()[0]
+    # Wind the file back to the schema before the cohort tables, as an older release left it.
+    for statement in ("DROP TABLE outcome_points", "DROP TABLE trajectory_points"):
+        db.execute(statement)
+    for column in ("last_induction_at", "n_induction", "response_days", "follow_days"):
+        db.execute(f"ALTER TABLE patient_summaries DROP COLUMN {column}")
+    db.execute("DROP INDEX IF EXISTS patient_summaries_first_infusion")
+    db.execute("DROP INDEX IF EXISTS audit_detail")
+    db.execute("PRAGMA user_version=5")
+    db.close()
+    db = store.open_db(path)
+    assert connection.schema_version(db) == store.SCHEMA_VERSION
+    assert expected > 0
+    assert db.execute("SELECT COUNT(*) FROM trajectory_points").fetchone()[0] == expected
+    db.close()
