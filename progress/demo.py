@@ -963,6 +963,12 @@ def _acknowledge_old_alerts(db, owner: dict[str, int], clock: _Clock, seed: int)
             day, minute = day + 1, 13 * 60 + rng.randint(0, 180)
         minute = max(minute, 13 * 60 + rng.randint(0, 120))
         acks.append((clock.ts(day, minute), int(row.id), owner[row.patient_id]))
-    for at, alert_id, user_id in sorted(acks):
-        store.acknowledge_alert(db, alert_id, store.Actor(user_id, "therapist", "demo"), at)
+    actors: dict[int, store.Actor] = {}
+    store.bulk_acknowledge_alerts(
+        db,
+        [
+            (at, alert_id, actors.setdefault(user_id, store.Actor(user_id, "therapist", "demo")))
+            for at, alert_id, user_id in sorted(acks)
+        ],
+    )
     return len(alerts) - len(acks)
