@@ -55,6 +55,7 @@ import dataclasses
 import functools
 import math
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -822,6 +823,7 @@ def build_demo(
     seed: int = 7,
     anchor: date = DEFAULT_ANCHOR,
     years: int = 1,
+    timings: dict[str, float] | None = None,
 ) -> DemoReport:
     """Fill an empty store with a synthetic clinic and return what was written.
 
@@ -832,11 +834,15 @@ def build_demo(
     one on ``therapist``'s caseload). Everything is written in one transaction, then the
     summaries are refreshed and settings ``demo`` = ``"1"`` and ``demo_anchor`` recorded.
 
+    ``years`` (1-5) is how long the clinic has been followed (see the module notes). If
+    ``timings`` is a dict it receives the seconds spent per step (``simulate``, ``insert``,
+    ``course_records``, ``alerts``, ``refresh_all``), for the scale benchmark.
+
     Raises
     ------
     ValidationError
         If the store already holds patients or users, ``patients`` is below 2, or
-        ``anchor`` is not a plain date.
+        ``anchor`` is not a plain date, or ``years`` is not a whole number from 1 to 5.
     """
     _check_args(patients, anchor, years)
     if not store.is_empty(db) or store.list_users(db):
@@ -851,10 +857,20 @@ def build_demo(
         key = (f.instrument, *f.answers.items())
         result = scored.get(key)
         if result is None:
+            if len(scored) >= 100_000:  # bound memory on large builds (same scores either way)
+                scored.clear()
             result = scored[key] = score(f.instrument, f.answers)
         return result
 
     n_infusions = n_forms = dropouts = 0
+    spent = {"simulate": 0.0, "insert": 0.0, "course_records": 0.0, "alerts": 0.0, "refresh_all": 0.0}
+    tick = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal tick
+        now = time.perf_counter()
+        spent[step] += now - tick
+        tick = now
     owner: dict[str, int] = {}
     with db.atomic():
         therapist_ids = [
@@ -871,10 +887,12 @@ def build_demo(
                        password_hash=password_hash, is_demo=True, created_at=created)
 
         for chunk_start in range(0, patients, _CHUNK):
+            lap("insert")  # the accounts, then the previous chunk
             chunk = [
                 _simulate_patient(clock, seed, i, patients, len(therapists), years)
                 for i in range(chunk_start, min(patients, chunk_start + _CHUNK))
             ]
+            lap("simulate")
             infusion_rows, forms = [], []
             for p in chunk:
                 intake_at = clock.ts(p.intake_day, p.intake_minute)
@@ -919,12 +937,18 @@ def build_demo(
             n_infusions += len(infusion_rows)
             n_forms += len(forms)
 
+        lap("insert")
         demo_course.add_course_records(db, anchor=anchor, seed=seed, owner=owner, quiet=(demo_patient,))
+        lap("course_records")
         open_alerts = _acknowledge_old_alerts(db, owner, clock, seed)
+        lap("alerts")
         store.refresh_all(db)
+        lap("refresh_all")
         store.set_setting(db, "demo", "1")
         store.set_setting(db, "demo_anchor", anchor.isoformat())
 
+    if timings is not None:
+        timings.update(spent)
     return DemoReport(
         patients=patients,
         therapists=len(therapist_ids),

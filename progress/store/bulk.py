@@ -35,13 +35,19 @@ def bulk_insert_assessments(
     )
     next_id = (db.execute("SELECT COALESCE(MAX(id), 0) FROM assessments").fetchone()[0]) + 1
     a_rows, x_rows, alert_rows = [], [], []
+    encoded: dict[int, tuple] = {}  # the same Score object (callers cache them) encodes once
     for offset, (pid, sc, at, context, respondent, infusion_id, total_only) in enumerate(rows):
-        inst = instruments.get(sc.instrument)
+        fixed = encoded.get(id(sc))
+        if fixed is None:
+            inst = instruments.get(sc.instrument)
+            fixed = encoded[id(sc)] = (
+                inst.id, inst.version, inst.recall_period, json.dumps(sc.subscales),
+                json.dumps(list(sc.flags)),
+            )
         aid = next_id + offset
         a_rows.append(
-            (aid, pid, inst.id, inst.version, inst.recall_period, at, context, infusion_id,
-             respondent, sc.total, sc.band, json.dumps(sc.subscales), json.dumps(list(sc.flags)),
-             sc.n_missing, int(sc.prorated), int(total_only))
+            (aid, pid, *fixed[:3], at, context, infusion_id, respondent, sc.total, sc.band,
+             *fixed[3:], sc.n_missing, int(sc.prorated), int(total_only))
         )
         x_rows.extend((aid, k, v) for k, v in sc.answers.items())
         if sc.safety:
