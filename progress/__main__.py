@@ -293,6 +293,9 @@ def _add_demo(sub) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed")
     p.add_argument("--anchor", type=_iso_date, default=None,
                    help="the 'today' of the demo, YYYY-MM-DD (default: demo.DEFAULT_ANCHOR)")
+    p.add_argument("--years", type=_positive_int, default=None,
+                   help="years the clinic has been followed, 1-5 (default 1; 2 for the scale "
+                        "benchmark's two years of weekly check-ins)")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -312,6 +315,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         kwargs["patients"] = args.patients
     if args.seed is not None:
         kwargs["seed"] = args.seed
+    if args.years is not None:
+        kwargs["years"] = args.years
     started = time.perf_counter()
     demo.build_demo(db, **kwargs)
     seconds = time.perf_counter() - started

@@ -36,16 +36,26 @@ How the numbers are chosen (clinical-reference.md sections 2.1, 2.4, 2.5, 3.1, 3
   session; the after rating is usually lower (acute effect, largest at the first session [S35]).
 - Side-effect rates per session are illustrative, loosely following [S30c] and [S46].
 
-Deterministic: no clock is read; the same ``(patients, seed, anchor)`` give identical rows
+- ``years`` > 1 (the scale benchmark's clinic group, followed for years): intake dates spread
+  over that many years before the anchor, most in the early months (density rising as the cube
+  of the time before the anchor); 90 % of responders and partial responders stay in long-term
+  care, checking in up to the anchor, and three in four responders are on maintenance; weekly
+  check-ins are missed less (up to 25 %). The demo patient starts ``years`` years and 6 days
+  before the anchor, so it has ``years`` full years of weekly check-ins. Illustrative, not
+  calibrated; ``years=1`` (the default) is the calibrated clinic above, unchanged.
+
+Deterministic: no clock is read; the same ``(patients, seed, anchor, years)`` give identical rows
 (password hashes aside: argon2 salts them). Every timestamp is earlier than 00:00 UTC on the
 anchor date, so a view "as of" the anchor sees the whole clinic.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -105,6 +115,11 @@ _ROUTE_MIX = (("IV", 0.68), ("IM", 0.12), ("intranasal", 0.13), ("oral-sublingua
 # come out at 53.4 % response and 29.0 % remission against [S38]'s 53.6 % and 28.9 %.
 _OUTCOMES = (("remission", 0.28), ("response", 0.275), ("partial", 0.20), ("none", 0.245))
 
+# With ``years`` > 1 (a clinic group followed for years, the scale benchmark's picture), this
+# share of responders and partial responders stays in long-term care and checks in weekly up to
+# the anchor; the rest leave after 2 months to ``years`` + 2 months (illustrative).
+_LONG_TERM_SHARE = 0.9
+
 # Relapse onset after the outcome window for responders: cumulative probability by days.
 # 0.2 by 4 weeks and 0.4 by 8 weeks gives about 80 % / 60 % sustained response [S38].
 _RELAPSE_CUMULATIVE = ((28, 0.20), (56, 0.40), (112, 0.60))
@@ -137,7 +152,9 @@ class DemoReport:
 
     ``users`` counts every account (therapists, lead, admin, patient); ``dropouts`` the
     patients who stopped after their first session; ``open_alerts`` the safety alerts left
-    unacknowledged (those raised in the last 7 days before the anchor).
+    unacknowledged (those raised in the last 7 days before the anchor). ``long_patient_id``
+    names the patient whose weekly check-ins span the whole ``years`` (the demo patient when
+    ``years`` > 1; with one year it starts 200 days before the anchor).
     """
 
     patients: int
@@ -152,6 +169,8 @@ class DemoReport:
     demo_patient_id: str
     seed: int
     anchor: date
+    years: int = 1
+    long_patient_id: str = ""  # the patient with ``years`` full years of weekly check-ins
 
 
 # -- time ---------------------------------------------------------------------------------
@@ -296,6 +315,14 @@ class _Plan:
     takes_boosters: bool
     end_day: int
     miss_rate: float
+    years: int = 1
+
+    def miss_chance(self, week: int) -> float:
+        """Chance of missing the weekly check-in: more often as months pass, up to 40 %; a
+        clinic group followed for years keeps its long-term patients engaged (up to 25 %)."""
+        if self.years == 1:
+            return min(0.4, self.miss_rate + 0.003 * week)
+        return min(0.25, self.miss_rate + 0.001 * week)
 
     @property
     def last_induction(self) -> int:
@@ -303,6 +330,16 @@ class _Plan:
 
     def has(self, indication: str) -> bool:
         return indication in self.indications
+
+
+def _intake_days_ago(rng: random.Random, years: int) -> int:
+    """Days from intake to the anchor: uniform over the last year for a one-year clinic. A
+    clinic group followed for ``years`` > 1 opened that long ago and took most of its patients
+    in its early months (the density falls linearly towards the anchor), so that, as in the
+    scale benchmark's picture, many patients have close to ``years`` of weekly check-ins."""
+    if years == 1:
+        return rng.randint(4, 365)
+    return 4 + int((365 * years - 4) * rng.random() ** (1 / 3))
 
 
 def _choice(rng: random.Random, mix):
@@ -315,12 +352,12 @@ def _choice(rng: random.Random, mix):
     return mix[-1][0]
 
 
-def _draw_plan(rng: random.Random, o: _Overrides | None, outcome: str) -> _Plan:
+def _draw_plan(rng: random.Random, o: _Overrides | None, outcome: str, years: int = 1) -> _Plan:
     """Indications, route, schedule, doses, severity course and follow-up for one patient."""
     if o is None:
         indications = _choice(rng, _INDICATION_MIX)
         route = _choice(rng, _ROUTE_MIX)
-        intake_day = -rng.randint(4, 365)
+        intake_day = -_intake_days_ago(rng, years)
     else:
         indications, route, intake_day = o.indications, o.route, o.intake_day
 
@@ -397,6 +434,8 @@ def _draw_plan(rng: random.Random, o: _Overrides | None, outcome: str) -> _Plan:
         maintenance_every = o.maintenance_every
     else:
         p_maint = {"remission": 0.45, "response": 0.45, "partial": 0.3, "none": 0.04}[outcome]
+        if years > 1:  # patients still in care after years are mostly on maintenance
+            p_maint = {"remission": 0.75, "response": 0.75, "partial": 0.5, "none": 0.04}[outcome]
         options = (7, 14) if route == "intranasal" else (14, 21, 28, 35, 42)
         maintenance_every = rng.choice(options) if rng.random() < p_maint else None
     takes_boosters = o is not None or rng.random() < 0.8
@@ -406,7 +445,12 @@ def _draw_plan(rng: random.Random, o: _Overrides | None, outcome: str) -> _Plan:
     elif rng.random() < 0.06:
         follow = rng.randint(4, 20)  # lost to follow-up after induction
     elif responder or outcome == "partial":
-        follow = rng.randint(60, 420)
+        if years == 1:
+            follow = rng.randint(60, 420)
+        elif rng.random() < _LONG_TERM_SHARE:
+            follow = 10_000  # in long-term care: checks in up to the anchor
+        else:
+            follow = rng.randint(60, 420 + 365 * (years - 1))
     else:
         follow = rng.randint(35, 110)
     end_day = min(-1, days[0] if dropout else days[-1] + follow)
@@ -417,7 +461,7 @@ def _draw_plan(rng: random.Random, o: _Overrides | None, outcome: str) -> _Plan:
         baseline=base, level=level, responder=responder, tau=tau, gad=gad, pcl=pcl, pain=pain,
         si_trait=si_trait, profiles=profiles, dropout=dropout and days[0] <= -1,
         maintenance_every=maintenance_every, takes_boosters=takes_boosters, end_day=end_day,
-        miss_rate=rng.uniform(0.02, 0.14),
+        miss_rate=rng.uniform(0.02, 0.14), years=years,
     )
 
 
@@ -572,7 +616,7 @@ class _Course:
         plan, rng = self.plan, self.rng
         if phase == "booster":
             return  # the booster-day forms stand in for this week
-        if self.o is None and rng.random() < min(0.4, plan.miss_rate + 0.003 * week):
+        if self.o is None and rng.random() < plan.miss_chance(week):
             return
         if day <= plan.last_induction:
             context = "weekly"
@@ -662,9 +706,10 @@ class _Course:
 
 
 def _simulate_one(
-    clock: _Clock, rng: random.Random, pid: str, therapist: int, o: _Overrides | None, outcome: str
+    clock: _Clock, rng: random.Random, pid: str, therapist: int, o: _Overrides | None, outcome: str,
+    years: int = 1,
 ) -> _Patient:
-    plan = _draw_plan(rng, o, outcome)
+    plan = _draw_plan(rng, o, outcome, years)
     course = _Course(clock, rng, plan, o)
     course.run()
     return _Patient(
@@ -734,7 +779,9 @@ def _therapists(patients: int, seed: int) -> list[tuple[str, str]]:
     return [("therapist" if i == 0 else f"therapist{i + 1:03d}", displays[i]) for i in range(n_ther)]
 
 
-def _simulate_patient(clock: _Clock, seed: int, index: int, patients: int, n_ther: int) -> _Patient:
+def _simulate_patient(
+    clock: _Clock, seed: int, index: int, patients: int, n_ther: int, years: int = 1
+) -> _Patient:
     """Patient ``index`` (0-based). The first two are hand-made and belong to ``therapist``;
     the rest are assigned round-robin. Each patient has its own random stream, so a patient's
     record does not depend on how many patients are built."""
@@ -742,22 +789,31 @@ def _simulate_patient(clock: _Clock, seed: int, index: int, patients: int, n_the
     therapist = 0 if index < 2 else (index - 2) % n_ther
     rng = random.Random(f"ketamine-demo:{seed}:{index}")
     overrides = (_DEMO_PATIENT, _OPEN_ALERT_PATIENT)[index] if index < 2 else None
-    return _simulate_one(clock, rng, pid, therapist, overrides, _outcome_for(seed, index))
+    if index == 0 and years > 1:  # the ``patient`` sign-in: ``years`` full years of check-ins
+        overrides = dataclasses.replace(overrides, intake_day=-365 * years - 6)
+    return _simulate_one(clock, rng, pid, therapist, overrides, _outcome_for(seed, index), years)
 
 
-def _check_args(patients: object, anchor: object) -> None:
+MAX_YEARS = 5
+
+
+def _check_args(patients: object, anchor: object, years: object = 1) -> None:
     if type(patients) is not int or patients < 2:
         raise ValidationError(f"The demo needs at least 2 patients; got {patients!r}.")
+    if type(years) is not int or not 1 <= years <= MAX_YEARS:
+        raise ValidationError(
+            f"The demo covers 1 to {MAX_YEARS} whole years of follow-up; got years={years!r}."
+        )
     if type(anchor) is not date:
         raise ValidationError(f"The demo anchor must be a date (not a date-time); got {anchor!r}.")
 
 
-def _simulate(patients: int, seed: int, anchor: date) -> list[_Patient]:
+def _simulate(patients: int, seed: int, anchor: date, years: int = 1) -> list[_Patient]:
     """The whole clinic in memory, without a database (for tuning the calibration)."""
-    _check_args(patients, anchor)
+    _check_args(patients, anchor, years)
     clock = _Clock(anchor)
     n_ther = len(_therapists(patients, seed))
-    return [_simulate_patient(clock, seed, i, patients, n_ther) for i in range(patients)]
+    return [_simulate_patient(clock, seed, i, patients, n_ther, years) for i in range(patients)]
 
 
 def build_demo(
@@ -766,6 +822,8 @@ def build_demo(
     patients: int = 200,
     seed: int = 7,
     anchor: date = DEFAULT_ANCHOR,
+    years: int = 1,
+    timings: dict[str, float] | None = None,
 ) -> DemoReport:
     """Fill an empty store with a synthetic clinic and return what was written.
 
@@ -776,17 +834,21 @@ def build_demo(
     one on ``therapist``'s caseload). Everything is written in one transaction, then the
     summaries are refreshed and settings ``demo`` = ``"1"`` and ``demo_anchor`` recorded.
 
+    ``years`` (1-5) is how long the clinic has been followed (see the module notes). If
+    ``timings`` is a dict it receives the seconds spent per step (``simulate``, ``insert``,
+    ``course_records``, ``alerts``, ``refresh_all``), for the scale benchmark.
+
     Raises
     ------
     ValidationError
         If the store already holds patients or users, ``patients`` is below 2, or
-        ``anchor`` is not a plain date.
+        ``anchor`` is not a plain date, or ``years`` is not a whole number from 1 to 5.
     """
-    _check_args(patients, anchor)
+    _check_args(patients, anchor, years)
     if not store.is_empty(db) or store.list_users(db):
         raise ValidationError("The demo clinic can only be built in an empty database.")
     clock = _Clock(anchor)
-    created = clock.ts(-400, 9 * 60)
+    created = clock.ts(-400 if years == 1 else -365 * years - 35, 9 * 60)
     therapists = _therapists(patients, seed)
     password_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow: hash once, share the string
     scored: dict[tuple, Score] = {}  # the same answers score the same (momentary ratings)
@@ -795,10 +857,20 @@ def build_demo(
         key = (f.instrument, *f.answers.items())
         result = scored.get(key)
         if result is None:
+            if len(scored) >= 100_000:  # bound memory on large builds (same scores either way)
+                scored.clear()
             result = scored[key] = score(f.instrument, f.answers)
         return result
 
     n_infusions = n_forms = dropouts = 0
+    spent = {"simulate": 0.0, "insert": 0.0, "course_records": 0.0, "alerts": 0.0, "refresh_all": 0.0}
+    tick = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal tick
+        now = time.perf_counter()
+        spent[step] += now - tick
+        tick = now
     owner: dict[str, int] = {}
     with db.atomic():
         therapist_ids = [
@@ -815,10 +887,12 @@ def build_demo(
                        password_hash=password_hash, is_demo=True, created_at=created)
 
         for chunk_start in range(0, patients, _CHUNK):
+            lap("insert")  # the accounts, then the previous chunk
             chunk = [
-                _simulate_patient(clock, seed, i, patients, len(therapists))
+                _simulate_patient(clock, seed, i, patients, len(therapists), years)
                 for i in range(chunk_start, min(patients, chunk_start + _CHUNK))
             ]
+            lap("simulate")
             infusion_rows, forms = [], []
             for p in chunk:
                 intake_at = clock.ts(p.intake_day, p.intake_minute)
@@ -863,12 +937,18 @@ def build_demo(
             n_infusions += len(infusion_rows)
             n_forms += len(forms)
 
+        lap("insert")
         demo_course.add_course_records(db, anchor=anchor, seed=seed, owner=owner, quiet=(demo_patient,))
+        lap("course_records")
         open_alerts = _acknowledge_old_alerts(db, owner, clock, seed)
+        lap("alerts")
         store.refresh_all(db)
+        lap("refresh_all")
         store.set_setting(db, "demo", "1")
         store.set_setting(db, "demo_anchor", anchor.isoformat())
 
+    if timings is not None:
+        timings.update(spent)
     return DemoReport(
         patients=patients,
         therapists=len(therapist_ids),
@@ -882,6 +962,8 @@ def build_demo(
         demo_patient_id=demo_patient,
         seed=seed,
         anchor=anchor,
+        years=years,
+        long_patient_id=demo_patient,
     )
 
 
@@ -905,6 +987,12 @@ def _acknowledge_old_alerts(db, owner: dict[str, int], clock: _Clock, seed: int)
             day, minute = day + 1, 13 * 60 + rng.randint(0, 180)
         minute = max(minute, 13 * 60 + rng.randint(0, 120))
         acks.append((clock.ts(day, minute), int(row.id), owner[row.patient_id]))
-    for at, alert_id, user_id in sorted(acks):
-        store.acknowledge_alert(db, alert_id, store.Actor(user_id, "therapist", "demo"), at)
+    actors: dict[int, store.Actor] = {}
+    store.bulk_acknowledge_alerts(
+        db,
+        [
+            (at, alert_id, actors.setdefault(user_id, store.Actor(user_id, "therapist", "demo")))
+            for at, alert_id, user_id in sorted(acks)
+        ],
+    )
     return len(alerts) - len(acks)

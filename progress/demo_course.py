@@ -118,8 +118,7 @@ def add_course_records(
     by_patient: dict[str, list[dict]] = {}
     for row in store.all_infusions(db).to_dict("records"):
         by_patient.setdefault(row["patient_id"], []).append(row)
-    screenings, records, followups, plans = [], [], [], []
-    n_alerts = 0
+    screenings, records, followups, plans, alerts = [], [], [], [], []
     for p in db.execute("SELECT id, indications, created_at FROM patients ORDER BY id").fetchall():
         pid, indications, intake_at = p[0], [i for i in p[1].split(",") if i], p[2]
         rng = random.Random(f"ketamine-demo-course:{seed}:{pid}")
@@ -140,14 +139,12 @@ def add_course_records(
             records.append({"infusion_id": int(row["id"]), **_record_columns(details), "flags": flags})
             at = row["administered_at"]
             if flags:
-                store.create_alert(db, pid, kind="vitals", severity="moderate", at=at,
-                                   reason="Vitals flag at the session: " + "; ".join(flags) + ". Please review.")
-                n_alerts += 1
+                alerts.append((pid, "vitals", "moderate",
+                               "Vitals flag at the session: " + "; ".join(flags) + ". Please review.", at))
             serious = sessions.serious_effects(details)
             if serious:
-                store.create_alert(db, pid, kind="side_effect", severity="moderate", at=at,
-                                   reason=f"Serious side effect recorded at the session: {', '.join(serious)}. Please review the patient.")
-                n_alerts += 1
+                alerts.append((pid, "side_effect", "moderate",
+                               f"Serious side effect recorded at the session: {', '.join(serious)}. Please review the patient.", at))
             start = _parse(at)
             due_from = start + timedelta(hours=DEFAULT_FOLLOWUP_HOURS[0])
             due_until = start + timedelta(hours=DEFAULT_FOLLOWUP_HOURS[1])
@@ -155,11 +152,12 @@ def add_course_records(
             done = booked if booked < now and rng.random() < 0.93 else None
             followups.append((pid, int(row["id"]), _ts(due_from), _ts(due_until), _ts(booked),
                               _ts(done) if done else None, therapist if done else None))
+    store.bulk_create_alerts(db, alerts)
     store.bulk_insert_screenings(db, screenings)
     store.bulk_set_plans(db, plans)
     store.bulk_insert_session_records(db, records)
     store.bulk_insert_followups(db, followups)
-    return CourseReport(len(screenings), len(records), len(followups), n_alerts)
+    return CourseReport(len(screenings), len(records), len(followups), len(alerts))
 
 
 def _record_columns(d: SessionDetails) -> dict:

@@ -279,3 +279,17 @@ def test_parser_choices_match_the_core():
 
     assert cli.ROLES == store.ROLES
     assert tuple(io_csv.KINDS) == cli.EXPORT_KINDS
+
+
+def test_demo_years_option(capsys, db_path):
+    pytest.importorskip("progress.demo")
+    assert_invalid(*run(capsys, "demo", "--years", "0"), "not a positive whole number")
+    assert_invalid(*run(capsys, "demo", "--patients", "3", "--years", "9"), "1 to 5 whole years")
+    code, out, _ = run(capsys, "demo", "--patients", "3", "--years", "2", "--anchor", "2026-03-01")
+    assert code == 0 and "3 patients" in out
+    db = store.open_db(db_path)
+    try:
+        first = db.execute("SELECT MIN(administered_at) FROM assessments").fetchone()[0]
+    finally:
+        db.close()
+    assert first < "2024-03-10"  # the demo patient's two years of check-ins

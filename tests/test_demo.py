@@ -361,3 +361,79 @@ def test_gad7_falls_about_30_percent(clinic):
             changes.append((window[1] - before["total"].iloc[-1]) / before["total"].iloc[-1])
     assert len(changes) >= 30
     assert abs(sum(changes) / len(changes) + demo.TARGET_GAD7_REDUCTION) <= 0.10
+
+
+# -- years: a clinic group followed for two years (the scale benchmark) --------------------
+
+# sha256 of _rows() for the 30-patient, seed-3 clinic, computed before the ``years`` option and
+# the bulk alert writes existed (commit 1189816): the default clinic must not change.
+_DEFAULT_30_SEED_3 = "e6e4b631598b29669037cdcb4f4ddbf80782b1723da432b32c5ec8c4ecd0a515"
+
+
+@pytest.fixture(scope="module")
+def two_years():
+    db = store.open_db(memory=True)
+    report = demo.build_demo(db, patients=60, seed=7, anchor=ANCHOR, years=2)
+    yield db, report
+    db.close()
+
+
+def test_years_1_is_the_default_clinic_unchanged():
+    import hashlib
+
+    db = store.open_db(memory=True)
+    try:
+        report = demo.build_demo(db, patients=30, seed=3, anchor=ANCHOR, years=1)
+        rows = _rows(db)
+    finally:
+        db.close()
+    assert rows == _small(3)
+    assert hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest() == _DEFAULT_30_SEED_3
+    assert report.years == 1 and report.long_patient_id == report.demo_patient_id
+
+
+def test_two_years_gives_the_long_patient_two_years_of_weekly_phq9(two_years):
+    db, report = two_years
+    assert report.years == 2 and report.long_patient_id == report.demo_patient_id == "KC-0001"
+    times = [_instant(r[0]) for r in db.execute(
+        "SELECT administered_at FROM assessments WHERE patient_id = ? AND instrument = 'phq9' "
+        "ORDER BY administered_at", [report.long_patient_id])]
+    assert (times[-1] - times[0]).days >= 700
+    assert len(times) >= 100
+    gaps = sorted((b - a).days for a, b in zip(times, times[1:], strict=False))
+    assert gaps[len(gaps) // 2] == 7 and gaps[-1] <= 14  # weekly (a booster day moves one)
+    assert times[-1] < _instant(ANCHOR_START)
+
+
+def test_two_years_spreads_intake_over_two_years_with_more_data_per_patient(two_years):
+    db, report = two_years
+    first, last = db.execute("SELECT MIN(created_at), MAX(created_at) FROM patients").fetchone()
+    assert first < (ANCHOR - timedelta(days=500)).isoformat()
+    assert first >= (ANCHOR - timedelta(days=2 * 365 + 40)).isoformat()
+    latest = db.execute("SELECT MAX(administered_at) FROM assessments").fetchone()[0]
+    assert latest < ANCHOR_START
+    one_year = store.open_db(memory=True)
+    try:
+        small = demo.build_demo(one_year, patients=60, seed=7, anchor=ANCHOR)
+    finally:
+        one_year.close()
+    assert report.assessments > 1.8 * small.assessments
+    # Several patients besides the demo patient have more than a year of check-ins.
+    spans = db.execute(
+        "SELECT patient_id, julianday(MAX(administered_at)) - julianday(MIN(administered_at)) "
+        "FROM assessments WHERE instrument = 'phq9' AND patient_id != ? GROUP BY patient_id",
+        [report.long_patient_id],
+    ).fetchall()
+    assert sum(days > 365 for _, days in spans) >= 10
+    assert report.assessments == db["assessments"].count and report.alerts == db["alerts"].count
+
+
+@pytest.mark.parametrize("years", [0, 6, -1, 1.5, "2", True, None])
+def test_bad_years_are_refused_with_a_clear_message(years):
+    db = store.open_db(memory=True)
+    try:
+        with pytest.raises(ValidationError, match=r"1 to 5 whole years.*years="):
+            demo.build_demo(db, patients=5, years=years)
+        assert store.is_empty(db) and not store.list_users(db)
+    finally:
+        db.close()
