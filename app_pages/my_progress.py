@@ -8,22 +8,22 @@ signed-in patient's own record is ever read.
 
 import streamlit as st
 
-from progress import REGISTRY, access, charts, narrative, store
+from progress import REGISTRY, access, charts, narrative
 from ui import context
 from ui.widgets import empty_state
 
 conn = context.db()
 user = context.require_user(conn, "patient")
 patient_id = user.patient_id
-context.audit_view(conn, user, patient_id, "my_progress")
+record = context.audit_view(conn, user, patient_id, "my_progress")  # read once, used below
 
 st.title("My progress")
-summaries = store.instrument_summaries(conn, patient_id)
+summaries = record.summaries
 if summaries.empty:
     empty_state("No check-ins yet. Your progress will appear here after your first check-in.")
     st.stop()
 
-infusions = store.list_infusions(conn, patient_id)
+infusions = record.infusions
 order = [i for i in REGISTRY if i in set(summaries["instrument"])]
 periodic = [i for i in order if not REGISTRY[i].momentary]
 for instrument_id in periodic:
@@ -40,7 +40,7 @@ for instrument_id in periodic:
             int(row["n"]),
         )
     )
-    series = store.load_series(conn, patient_id, instrument_id)
+    series = record.series[record.series["instrument"] == instrument_id]
     st.plotly_chart(
         charts.trend_figure(series, inst, infusions, simplified=True),
         key=f"trend_{instrument_id}",

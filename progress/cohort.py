@@ -191,15 +191,19 @@ def patient_points(
     :data:`AXES`. The same rules as :func:`outcome_at`, :func:`trajectory_by_week` and
     :func:`trajectory_by_infusion`, one patient at a time, so the store can keep them on write.
     """
+    instants = [datetime.fromisoformat(at) for at, _ in series]  # parsed once
+    anchors = {
+        name: datetime.fromisoformat(at) if at is not None else None
+        for name, at in (("first_infusion", first_infusion_at), ("last_induction", last_induction_at))
+    }
     at_window: dict[str, float] = {}
-    anchors = {"first_infusion": first_infusion_at, "last_induction": last_induction_at}
     for window in WINDOWS:
         anchor = anchors[window.anchor]
         if anchor is None:
             continue
         best: tuple[float, float] | None = None
-        for at, total in series:
-            day = _day_offset(at, anchor)
+        for instant, (_, total) in zip(instants, series, strict=True):
+            day = (instant - anchor).total_seconds() / 86400
             if window.start <= day <= window.end:
                 dist = abs(day - window.target)
                 if best is None or dist < best[0]:
@@ -209,9 +213,10 @@ def patient_points(
 
     sums: dict[str, dict[int, list[float]]] = {axis: {} for axis in AXES}
     times = sorted(infusion_times)
-    for at, total in series:
-        if first_infusion_at is not None:
-            week = max(-1, math.floor(_day_offset(at, first_infusion_at) / 7))
+    first = anchors["first_infusion"]
+    for instant, (at, total) in zip(instants, series, strict=True):
+        if first is not None:
+            week = max(-1, math.floor((instant - first).total_seconds() / 86400 / 7))
             if week <= MAX_WEEK:
                 sums["week"].setdefault(week, []).append(total)
         number = bisect.bisect_right(times, at)
