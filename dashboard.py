@@ -5,6 +5,7 @@ first (synthetic data only). Pages live in app_pages/ (never pages/: a deep link
 a pages/ folder could run it without this gate).
 """
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -13,6 +14,7 @@ from progress.auth import ROLE_PAGES
 from ui import context, tablet
 
 HERE = Path(__file__).resolve().parent
+os.environ.setdefault("PROGRESS_VALIDATE_FIGURES", "0")  # checked in tests; ~30 ms a figure here
 PAGES = {
     "checkin": ("app_pages/checkin.py", "Check-in", ":material/edit_note:"),
     "my_progress": ("app_pages/my_progress.py", "My progress", ":material/show_chart:"),

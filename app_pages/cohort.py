@@ -7,7 +7,6 @@ and to infusion number with interquartile bands; by indication and instrument; r
 booster counts; open alerts; filters for date range, indication, route and clinician.
 """
 
-import dataclasses
 from datetime import date, timedelta
 
 import streamlit as st
@@ -46,10 +45,12 @@ flt = store.CohortFilter(
     route=None if route == "All" else route,
     clinician=None if clinician == "All" else clinician,
 )
-view = store.cohort_overview(conn, flt, active_since=(today - timedelta(days=30)).isoformat())
+axis = "infusion" if st.session_state.get("co_align") == "Infusion number" else "week"
+rows_in_view = store.cohort_view(conn, instrument_id, flt, axis=axis)  # one row per patient in view
+view = cohort.view_overview(rows_in_view, active_since=(today - timedelta(days=30)).isoformat())
 
 m = st.columns(5)
-m[0].metric("Patients in view", view["patients"], help=f"of {view['clinic_patients']} in the clinic")
+m[0].metric("Patients in view", view["patients"], help=f"of {store.clinic_size(conn)} in the clinic")
 m[1].metric("Active (check-in in 30 days)", view["active"])
 m[2].metric("Completed induction (≥4)", view["completed_induction"])
 m[3].metric("Boosters given", view["boosters"])
@@ -62,7 +63,7 @@ if view["patients"] == 0:
 left, right = st.columns(2)
 with left:
     st.subheader(f"{inst.short_name}: response and remission")
-    table = cohort.rates_from_counts(inst, store.outcome_counts(conn, instrument_id, flt))
+    table = cohort.view_rates(inst, rows_in_view)
     if table.empty or table["denominator"].sum() == 0:
         empty_state("Not enough paired scores for these filters.")
     else:
@@ -78,21 +79,18 @@ with left:
 with right:
     st.subheader("Trajectory from the first infusion")
     align = st.segmented_control("Align to", ["Weeks", "Infusion number"], default="Weeks", key="co_align")
-    axis = "infusion" if align == "Infusion number" else "week"
-    summary = cohort.summary_from_histogram(store.trajectory_histogram(conn, instrument_id, axis, flt))
+    summary = cohort.view_trajectory(rows_in_view, axis)
     st.plotly_chart(charts.cohort_trajectory(None, inst, x=axis, summary=summary), key="co_trajectory", width="stretch")
     st.caption("Median (line), interquartile range (band) and mean (dashed); points with fewer than 3 patients are hidden.")
 
 st.subheader("By indication")
 rows = []
 for ind in store.INDICATIONS:
-    if flt.indication not in (None, ind):
+    sub = cohort.with_indication(rows_in_view, ind)
+    if sub.empty:
         continue
-    sub = dataclasses.replace(flt, indication=ind)
-    counts = store.cohort_overview(conn, sub, active_since="")
-    if counts["patients"] == 0:
-        continue
-    t = cohort.rates_from_counts(inst, store.outcome_counts(conn, instrument_id, sub))
+    counts = cohort.view_overview(sub, active_since="")
+    t = cohort.view_rates(inst, sub)
     first = t[t["label"].str.startswith("Response · End")]
     rows.append({
         "Indication": ind,
@@ -104,7 +102,7 @@ for ind in store.INDICATIONS:
 st.dataframe(rows, hide_index=True, width="stretch")
 
 st.subheader("NHS Talking Therapies outcomes (PHQ-9 and GAD-7)")
-tt_rates = store.talking_therapies_counts(conn, flt)
+tt_rates = cohort.view_talking_therapies(rows_in_view)
 st.dataframe(
     [
         {"Outcome": r.label, "Patients": f"{r.numerator}/{r.denominator}",
@@ -122,13 +120,13 @@ st.caption(
 st.subheader("Durability of response, boosters and review prompts")
 d1, d2 = st.columns([3, 2])
 with d1:
-    times = store.durability_counts(conn, flt)
+    times = cohort.view_durability(rows_in_view)
     if times.empty:
         empty_state("No patient in view has responded yet.")
     else:
-        curve = survival.kaplan_meier(times["days"].tolist(), times["relapsed"].astype(bool).tolist(), times["n"].tolist())
+        curve = survival.kaplan_meier(times["days"].tolist(), times["relapsed"].tolist())
         median = survival.median_time(curve)
-        responders, relapsed = int(times["n"].sum()), int(times.loc[times["relapsed"] == 1, "n"].sum())
+        responders, relapsed = len(times), int(times["relapsed"].sum())
         st.plotly_chart(charts_outcomes.km_figure(curve, label="PHQ-9 responders"), key="co_km", width="stretch")
         st.caption(
             f"Kaplan-Meier estimate over {responders} PHQ-9 responders ({relapsed} with a "
@@ -138,7 +136,7 @@ with d1:
             "the event is the first booster-review prompt after it (a review prompt, not a confirmed relapse)."
         )
 with d2:
-    given, years = store.follow_up(conn, flt, as_of=context.now_iso())
+    given, years = cohort.view_follow_up(rows_in_view, as_of=context.now_iso())
     st.metric(
         "Boosters per patient-year", f"{given / years:.2f}" if years > 0 else "—",
         help=f"{given} booster infusions over {years:.1f} patient-years (first infusion to last check-in)",

@@ -145,8 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     flt = store.CohortFilter()
 
     def cohort_reads() -> None:
-        cohort.rates_from_counts(inst, store.outcome_counts(db, "phq9", flt))
-        cohort.summary_from_histogram(store.trajectory_histogram(db, "phq9", "week", flt))
+        rows = store.cohort_view(db, "phq9", flt)
+        cohort.view_rates(inst, rows)
+        cohort.view_trajectory(rows, "week")
 
     def naive_cohort() -> None:  # the patient-level way: every PHQ-9 in the clinic into pandas
         patients = store.cohort_patients(db)

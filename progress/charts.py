@@ -32,6 +32,7 @@ costs about 1 ms and looks the same for these charts.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -170,6 +171,15 @@ def phase_symbol(phase: str | None) -> str:
     return PHASE_SYMBOLS.get(phase or "", "triangle-up")
 
 
+def figure(data: Sequence[dict] | None = None, layout: dict | None = None) -> go.Figure:
+    """A figure from plain dicts. Plotly checks every property as it builds one (about 30 ms of
+    a two-year trend's 35); the checks stay on in tests and scripts, and the app server turns
+    them off (``PROGRESS_VALIDATE_FIGURES=0``, set by dashboard.py unless already set), as every
+    builder here is exercised with them on (tests set it to 1)."""
+    validate = os.environ.get("PROGRESS_VALIDATE_FIGURES", "1") != "0"
+    return go.Figure(data=data, layout=layout, _validate=validate)
+
+
 def _trace(kind: str, **props: Any) -> dict[str, Any]:
     """A trace as a plain dict: ``go.Figure`` validates it once (a ``go.Scatter`` built first
     would be validated twice, which costs about a third of the build time)."""
@@ -201,7 +211,7 @@ def _layout(**extra: Any) -> dict[str, Any]:
 
 
 def _empty(message: str) -> go.Figure:
-    return go.Figure(
+    return figure(
         layout=_layout(
             showlegend=False,
             xaxis={"visible": False},
@@ -727,7 +737,7 @@ def trend_figure(
     x_range = _x_range(date_range)
     if x_range is not None:
         xaxis["range"] = x_range
-    return go.Figure(
+    return figure(
         data=data,
         layout=_layout(xaxis=xaxis, yaxis=yaxis, shapes=shapes, annotations=notes, **extra),
     )
@@ -823,7 +833,7 @@ def prepost_figure(deltas_df: pd.DataFrame, instrument: Instrument) -> go.Figure
             "font": {"size": 11, "color": MUTED_TEXT},
         }
     ]
-    return go.Figure(
+    return figure(
         data=data,
         layout=_layout(
             xaxis={"title": {"text": "Infusion"}, "tickmode": "linear", "dtick": 1},
@@ -964,7 +974,7 @@ def item_heatmap(answers_long: pd.DataFrame, instrument: Instrument) -> go.Figur
                 }
             )
     height = max(HEIGHT - 80, 22 * len(items) + 90)
-    return go.Figure(
+    return figure(
         data=[heat],
         layout=_layout(
             height=height,
@@ -1100,7 +1110,7 @@ def cohort_trajectory(
             hovertemplate="%{hovertext}<extra></extra>",
         ),
     ]
-    return go.Figure(
+    return figure(
         data=data,
         layout=_layout(
             xaxis={"title": {"text": x_title}, "zeroline": False},
@@ -1146,7 +1156,7 @@ def rates_figure(rates: pd.DataFrame) -> go.Figure:
         hovertemplate="%{hovertext}<extra></extra>",
         name="rate",
     )
-    return go.Figure(
+    return figure(
         data=[bar],
         layout=_layout(
             height=max(160, 36 * len(r) + 70),

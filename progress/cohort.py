@@ -13,11 +13,11 @@ Definitions (clinical-reference.md 2.1, 2.5):
 from __future__ import annotations
 
 import bisect
-import itertools
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -226,47 +226,117 @@ def patient_points(
     return at_window, means
 
 
-def rates_from_counts(instrument: Instrument, counts: pd.DataFrame) -> pd.DataFrame:
-    """:func:`rates` from the store's aggregate (time_point, baseline_total, total, n): the
-    same rows, numerators and denominators, without any patient-level data."""
+def points_horizon(first_infusion_at: str | None, last_induction_at: str | None, infusion_times: Sequence[str]) -> str:
+    """The latest ``administered_at`` that can still change :func:`patient_points` (scores
+    after it fall outside every window and axis); ``"9999"`` when any later score counts."""
+    times = sorted(infusion_times)
+    if len(times) <= MAX_INFUSION:
+        return "9999"  # a score before the 13th infusion is on the infusion axis, however late
+    ends = [times[MAX_INFUSION]]  # from the 13th infusion on, x > MAX_INFUSION
+    days = max(w.end for w in WINDOWS if w.anchor == "first_infusion")
+    days = max(days, (MAX_WEEK + 1) * 7)
+    if first_infusion_at is not None:
+        ends.append(_iso(datetime.fromisoformat(first_infusion_at) + timedelta(days=days + 1)))
+    if last_induction_at is not None:
+        late = max(w.end for w in WINDOWS if w.anchor == "last_induction")
+        ends.append(_iso(datetime.fromisoformat(last_induction_at) + timedelta(days=late + 1)))
+    return max(ends)
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- aggregates over the store's cohort view (one row per patient in view) ------------------
+
+WINDOW_COLUMNS = ("end_of_induction", "month3", "month6")  # the store's names for WINDOWS
+
+
+def view_rates(instrument: Instrument, view: pd.DataFrame) -> pd.DataFrame:
+    """:func:`rates` from ``store.cohort_view`` rows: the same labels, numerators and
+    denominators (baseline above 0, a score in the window; remission among patients not
+    already below the bound at baseline)."""
     rows = []
-    for window in WINDOWS:
-        here = counts[counts["time_point"] == window.label]
-        pairs = list(zip(here["baseline_total"], here["total"], here["n"], strict=True))
+    base = pd.to_numeric(view["baseline"], errors="coerce")
+    has_base = view["first_infusion_at"].notna() & (base > 0)
+    bound = instrument.outcomes.remission_below
+    for window, column in zip(WINDOWS, WINDOW_COLUMNS, strict=True):
+        value = pd.to_numeric(view[column], errors="coerce")
+        paired = has_base & value.notna()
+        b, v = base[paired], value[paired]
         if instrument.outcomes.response_reduction is not None:
-            responders = sum(int(n) for b, v, n in pairs if (b - v) / b >= instrument.outcomes.response_reduction)
-            rows.append({"label": f"Response · {window.label}", "numerator": responders, "denominator": int(sum(n for *_, n in pairs))})
-        if instrument.outcomes.remission_below is not None:
-            eligible = [(v, int(n)) for b, v, n in pairs if not is_remission(instrument, b)]
-            remitted = sum(n for v, n in eligible if is_remission(instrument, v))
-            rows.append({"label": f"Remission · {window.label}", "numerator": remitted, "denominator": sum(n for _, n in eligible)})
+            responders = int(((b - v) / b >= instrument.outcomes.response_reduction).sum())
+            rows.append({"label": f"Response · {window.label}", "numerator": responders, "denominator": int(paired.sum())})
+        if bound is not None:
+            eligible = ~(b < bound)
+            rows.append({"label": f"Remission · {window.label}", "numerator": int((v[eligible] < bound).sum()),
+                         "denominator": int(eligible.sum())})
     return pd.DataFrame(rows, columns=["label", "numerator", "denominator"])
 
 
-def summary_from_histogram(hist: pd.DataFrame, *, min_n: int = 3) -> pd.DataFrame:
-    """Per x: n, median, q25, q75 and mean from a histogram (x, total, n) of patient totals:
-    exactly what ``charts.cohort_summary`` gives from the points (quartiles by linear
-    interpolation between order statistics, Hyndman-Fan type 7), in memory bounded by the
-    number of distinct values rather than of patients."""
+def view_trajectory(view: pd.DataFrame, axis: str, *, min_n: int = 3) -> pd.DataFrame:
+    """Per x: n, median, q25, q75, mean of the per-patient means on ``axis`` ('week' from -1,
+    or 'infusion' from 0), as ``charts.cohort_summary`` computes them from the points
+    (quartiles by linear interpolation, Hyndman-Fan type 7)."""
     cols = ["x", "n", "median", "q25", "q75", "mean"]
+    arrays = [json.loads(p) for p in view["points"] if isinstance(p, str)]
+    if not arrays:
+        return pd.DataFrame(columns=cols)
+    matrix = np.array(arrays, dtype=float)  # JSON null -> NaN
+    start = -1 if axis == "week" else 0
     out = []
-    for x, group in hist.groupby("x", sort=True):
-        values = group.sort_values("total")
-        totals, counts = values["total"].tolist(), [int(c) for c in values["n"]]
-        n = sum(counts)
-        if n < min_n:
+    for j in range(matrix.shape[1]):
+        col = matrix[:, j]
+        col = col[~np.isnan(col)]
+        if len(col) < min_n:
             continue
-        ends = list(itertools.accumulate(counts))
-
-        def order_stat(k: int, totals=totals, ends=ends) -> float:  # k-th smallest, 0-based
-            return totals[bisect.bisect_right(ends, k)]
-
-        def quantile(q: float, n=n, order_stat=order_stat) -> float:
-            pos = q * (n - 1)
-            lo = math.floor(pos)
-            a = order_stat(lo)
-            return a if lo + 1 >= n else a + (order_stat(lo + 1) - a) * (pos - lo)
-
-        mean = sum(t * c for t, c in zip(totals, counts, strict=True)) / n
-        out.append((int(x), n, quantile(0.5), quantile(0.25), quantile(0.75), mean))
+        q25, median, q75 = np.quantile(col, [0.25, 0.5, 0.75])
+        out.append((start + j, len(col), float(median), float(q25), float(q75), float(col.mean())))
     return pd.DataFrame(out, columns=cols)
+
+
+def view_overview(view: pd.DataFrame, *, active_since: str) -> dict:
+    """Headline counts: patients, active since ``active_since``, completed induction (>= 4),
+    boosters, open alerts, and open review prompts by kind."""
+    kinds = view["signal_kinds"].fillna("").str.split(",")
+    return {
+        "patients": len(view),
+        "active": int((view["last_assessment_at"].fillna("") >= active_since).sum()),
+        "completed_induction": int((view["n_induction"].fillna(0) >= 4).sum()),
+        "boosters": int(view["n_boosters"].fillna(0).sum()),
+        "open_alerts": int(view["open_alerts"].fillna(0).sum()),
+        "open_prompts": {k: int(kinds.map(lambda ks, k=k: k in ks).sum()) for k in ("booster_review", "deterioration", "not_on_track")},
+    }
+
+
+def view_talking_therapies(view: pd.DataFrame) -> pd.DataFrame:
+    """:func:`talking_therapies_rates` from the per-patient outcome kept by the store."""
+    done = view[view["tt_case"].notna()]
+    cases = done[done["tt_case"] == 1]
+    return pd.DataFrame([
+        ("Recovery (case at start, not a case now)", int(cases["tt_recovered"].sum()), len(cases)),
+        ("Reliable recovery", int(cases["tt_reliable_recovery"].sum()), len(cases)),
+        ("Reliable improvement", int(done["tt_improved"].sum()), len(done)),
+        ("Reliable deterioration", int(done["tt_deteriorated"].sum()), len(done)),
+    ], columns=["label", "numerator", "denominator"])
+
+
+def view_durability(view: pd.DataFrame) -> pd.DataFrame:
+    """(days, relapsed) per PHQ-9 responder in view, whole days from the first response to the
+    first booster-review prompt or the last check-in, for the Kaplan-Meier curve."""
+    responders = view[view["response_days"].notna()]
+    return pd.DataFrame({"days": responders["response_days"].astype(float), "relapsed": responders["relapsed"].astype(bool)})
+
+
+def view_follow_up(view: pd.DataFrame, *, as_of: str) -> tuple[int, float]:
+    """(boosters given, patient-years followed) like :func:`boosters_per_patient_year`."""
+    started = view[view["first_infusion_at"].notna()]
+    days = started["follow_days"].copy()
+    missing = days.isna()
+    if missing.any():  # no check-in yet: followed until now
+        days[missing] = _days(pd.Series(as_of, index=started.index[missing]), started.loc[missing, "first_infusion_at"]).clip(lower=0)
+    return int(started["n_boosters"].fillna(0).sum()), float(days.sum()) / 365.25
+
+
+def with_indication(view: pd.DataFrame, indication: str) -> pd.DataFrame:
+    return view[view["indications"].fillna("").str.split(",").map(lambda xs: indication in xs)]

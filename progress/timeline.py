@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from progress.charts import PHASE_COLOURS, PHASE_SYMBOLS, TEMPLATE
+from progress.charts import PHASE_COLOURS, PHASE_SYMBOLS, TEMPLATE, figure
 from progress.model import Instrument
 
 LANES = ("Infusions", "Side effects", "Vitals flags", "Psychotherapy", "Alerts")
@@ -136,7 +136,7 @@ def timeline_figure(
     if points.empty and events.empty:
         layout["annotations"] = [{"text": "Nothing recorded yet", "showarrow": False, "xref": "paper",
                                   "yref": "paper", "x": 0.5, "y": 0.5}]
-    return go.Figure(data=traces, layout=layout)
+    return figure(data=traces, layout=layout)
 
 
 def session_table(sessions: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from progress import store
 
 ROOT = Path(__file__).resolve().parents[1]
+os.environ["PROGRESS_VALIDATE_FIGURES"] = "1"  # every figure a test builds is checked by plotly
 REFERENCE = ROOT.parent / "shared" / "reference-data"
 
 

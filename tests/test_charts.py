@@ -6,6 +6,7 @@ No database and no browser: small frames built by hand, the declarations from
 
 from __future__ import annotations
 
+import json
 import statistics
 from datetime import date, datetime
 
@@ -724,3 +725,16 @@ def test_trend_figure_draws_two_years_of_weekly_points_and_every_infusion():
     assert len(trace(fig, "PHQ-9 total").y) == 104
     assert sum(len(t.x) for t in fig.data if t.name.endswith("infusion")) == 30
 
+
+
+def test_the_server_skips_plotly_checks_but_draws_the_same_figure(monkeypatch):
+    """PROGRESS_VALIDATE_FIGURES=0 (the app server) builds the same JSON as the checked build;
+    the check itself is on in tests and does reject a wrong property."""
+    checked = charts.trend_figure(series_frame(PHQ9_ROWS), PHQ9, INFUSIONS).to_plotly_json()
+    monkeypatch.setenv("PROGRESS_VALIDATE_FIGURES", "0")
+    unchecked = charts.trend_figure(series_frame(PHQ9_ROWS), PHQ9, INFUSIONS)
+    assert unchecked._validate is False
+    assert json.loads(pio.to_json(unchecked, validate=False)) == json.loads(pio.to_json(go.Figure(checked), validate=False))
+    monkeypatch.setenv("PROGRESS_VALIDATE_FIGURES", "1")
+    with pytest.raises(ValueError):
+        charts.figure(data=[{"type": "scatter", "not_a_property": 1}])

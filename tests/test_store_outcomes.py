@@ -1,9 +1,10 @@
-"""Cohort aggregates kept on write (progress/store/outcomes.py) agree with the patient-level
-reference functions in progress/cohort.py on a demo clinic, for every filter; and they stay
-current when a check-in or an infusion is saved."""
+"""The cohort view kept on write (progress/store/outcomes.py) and its aggregates
+(progress/cohort.py view_*) agree with the assessment-level reference functions on a demo
+clinic, for every filter; and they stay current when a check-in is saved."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -56,7 +57,7 @@ def test_rates_from_kept_points_equal_the_patient_level_reference(conn, instrume
     for flt in _filters(conn):
         chosen = _reference_view(conn, flt)
         expected = cohort.rates(inst, scores[scores["patient_id"].isin(chosen["patient_id"])], chosen)
-        got = cohort.rates_from_counts(inst, store.outcome_counts(conn, instrument_id, flt))
+        got = cohort.view_rates(inst, store.cohort_view(conn, instrument_id, flt))
         pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
         checked += int(expected["denominator"].sum())
     assert checked > 0  # the comparison saw real denominators
@@ -74,18 +75,20 @@ def test_trajectory_from_histogram_equals_the_points_summary(conn, axis):
         else:
             points = cohort.trajectory_by_infusion(mine, times[times["patient_id"].isin(chosen["patient_id"])])
         expected = charts.cohort_summary(points)
-        got = cohort.summary_from_histogram(store.trajectory_histogram(conn, "phq9", axis, flt))
+        got = cohort.view_trajectory(store.cohort_view(conn, "phq9", flt, axis=axis), axis)
         assert got["x"].tolist() == expected["x"].tolist()
         assert got["n"].tolist() == expected["n"].tolist()
         for col in ("median", "q25", "q75", "mean"):
             assert got[col].tolist() == pytest.approx(expected[col].tolist(), abs=1e-9), (flt, col)
-    assert len(cohort.summary_from_histogram(store.trajectory_histogram(conn, "phq9", axis, None))) > 5
+    assert len(cohort.view_trajectory(store.cohort_view(conn, "phq9", None, axis=axis), axis)) > 5
 
 
 def test_headline_counts_tt_and_durability_equal_the_reference(conn):
     for flt in _filters(conn):
         chosen = _reference_view(conn, flt)
-        view = store.cohort_overview(conn, flt, active_since="2026-01-01")
+        rows = store.cohort_view(conn, "phq9", flt)
+        assert sorted(rows["patient_id"]) == sorted(chosen["patient_id"])
+        view = cohort.view_overview(rows, active_since="2026-01-01")
         assert view["patients"] == len(chosen)
         assert view["active"] == int((chosen["last_assessment_at"] >= "2026-01-01").sum())
         assert view["completed_induction"] == int((chosen["n_induction"] >= 4).sum())
@@ -96,26 +99,30 @@ def test_headline_counts_tt_and_durability_equal_the_reference(conn):
             assert n == int(kinds.map(lambda ks, k=kind: k in ks).sum())
 
         expected_tt = cohort.talking_therapies_rates(store.paired_scores(conn), chosen)
-        pd.testing.assert_frame_equal(store.talking_therapies_counts(conn, flt), expected_tt, check_dtype=False)
+        pd.testing.assert_frame_equal(cohort.view_talking_therapies(rows), expected_tt, check_dtype=False)
 
         given, years = cohort.boosters_per_patient_year(chosen, as_of=AS_OF)
-        got_given, got_years = store.follow_up(conn, flt, as_of=AS_OF)
+        got_given, got_years = cohort.view_follow_up(rows, as_of=AS_OF)
         assert (got_given, got_years) == (given, pytest.approx(years, rel=1e-9))
 
         times = cohort.relapse_times(chosen, as_of=AS_OF)
-        counts = store.durability_counts(conn, flt)
-        assert int(counts["n"].sum()) == len(times)
-        assert int(counts.loc[counts["relapsed"] == 1, "n"].sum()) == int(times["relapsed"].sum())
+        whole_days = cohort.view_durability(rows)
+        assert len(whole_days) == len(times)
+        assert int(whole_days["relapsed"].sum()) == int(times["relapsed"].sum())
         if len(times):  # whole days: the curve's median moves by less than a day
             exact = survival.median_time(survival.kaplan_meier(times["days"].tolist(), times["relapsed"].tolist()))
-            days = [d for d, n in zip(counts["days"], counts["n"], strict=True) for _ in range(n)]
-            events = [bool(r) for r, n in zip(counts["relapsed"], counts["n"], strict=True) for _ in range(n)]
-            weighted = survival.kaplan_meier(counts["days"].tolist(), counts["relapsed"].astype(bool).tolist(), counts["n"].tolist())
-            pd.testing.assert_frame_equal(weighted, survival.kaplan_meier(days, events))
-            whole = survival.median_time(weighted)
+            whole = survival.median_time(survival.kaplan_meier(whole_days["days"].tolist(), whole_days["relapsed"].tolist()))
             assert (exact is None) == (whole is None)
             if exact is not None:
                 assert math.isclose(whole, exact, abs_tol=1.0)
+    # the filters above really selected different patients, TT cases and responders
+    assert len({len(_reference_view(conn, f)) for f in _filters(conn)}) >= 4
+
+
+def test_counts_per_distinct_value_give_the_same_curve():
+    days, events = [3, 3, 5, 8, 8, 8, 12], [True, False, True, True, True, False, False]
+    weighted = survival.kaplan_meier([3, 3, 5, 8, 8, 12], [True, False, True, True, False, False], [1, 1, 1, 2, 1, 1])
+    pd.testing.assert_frame_equal(weighted, survival.kaplan_meier(days, events))
 
 
 def test_points_stay_current_when_a_check_in_is_saved(conn):
@@ -123,16 +130,15 @@ def test_points_stay_current_when_a_check_in_is_saved(conn):
         "SELECT patient_id FROM patient_summaries WHERE first_infusion_at IS NOT NULL ORDER BY patient_id LIMIT 1"
     ).fetchone()[0]
     first = store.patient_summary(conn, pid)["first_infusion_at"]
-    before = store.trajectory_histogram(conn, "phq9", "week", None)
+    before = cohort.view_trajectory(store.cohort_view(conn, "phq9"), "week")
     week30 = pd.Timestamp(first) + pd.Timedelta(days=7 * 20 + 1)
     at = week30.strftime("%Y-%m-%dT%H:%M:%SZ")
     store.save_assessment(conn, pid, scoring.score("phq9", [3] * 9), administered_at=at, context="weekly")
-    after = store.trajectory_histogram(conn, "phq9", "week", None)
-    mine = conn.execute(
-        "SELECT total FROM trajectory_points WHERE patient_id = ? AND instrument = 'phq9' AND axis = 'week' AND x = 20",
-        [pid],
-    ).fetchone()
-    assert mine is not None and mine[0] >= 27 / 2  # the new 27 is in the patient's week-20 mean
+    after = cohort.view_trajectory(store.cohort_view(conn, "phq9"), "week")
+    weeks = json.loads(conn.execute(
+        "SELECT weeks FROM cohort_points WHERE patient_id = ? AND instrument = 'phq9'", [pid]
+    ).fetchone()[0])
+    assert weeks[20 + 1] is not None and weeks[20 + 1] >= 27 / 2  # the new 27 is in the week-20 mean
     assert int(after["n"].sum()) >= int(before["n"].sum())
     assert not after.equals(before)
 
@@ -147,18 +153,17 @@ def test_migrating_an_older_database_fills_the_points(tmp_path):
     path = tmp_path / "old.db"
     db = store.open_db(path)
     demo.build_demo(db, patients=20, seed=3, anchor=date(2026, 11, 16))
-    expected = db.execute("SELECT COUNT(*) FROM trajectory_points").fetchone()[0]
+    expected = db.execute("SELECT COUNT(*), SUM(LENGTH(weeks)) FROM cohort_points").fetchone()
     # Wind the file back to the schema before the cohort tables, as an older release left it.
-    for statement in ("DROP TABLE outcome_points", "DROP TABLE trajectory_points"):
-        db.execute(statement)
-    for column in ("last_induction_at", "n_induction", "response_days", "follow_days"):
+    db.execute("DROP TABLE cohort_points")
+    for column in ("last_induction_at", "n_induction", "response_days", "follow_days", "tt_case",
+                   "tt_recovered", "tt_reliable_recovery", "tt_improved", "tt_deteriorated"):
         db.execute(f"ALTER TABLE patient_summaries DROP COLUMN {column}")
-    db.execute("DROP INDEX IF EXISTS patient_summaries_first_infusion")
     db.execute("DROP INDEX IF EXISTS audit_detail")
     db.execute("PRAGMA user_version=5")
     db.close()
     db = store.open_db(path)
     assert connection.schema_version(db) == store.SCHEMA_VERSION
-    assert expected > 0
-    assert db.execute("SELECT COUNT(*) FROM trajectory_points").fetchone()[0] == expected
+    assert expected[0] > 0
+    assert db.execute("SELECT COUNT(*), SUM(LENGTH(weeks)) FROM cohort_points").fetchone() == expected
     db.close()

@@ -277,32 +277,30 @@ CREATE UNIQUE INDEX assessments_idempotency ON assessments(idempotency_key)
 
 # Issue 9 (scale): what the cohort views need, per patient, kept current on every write, so a
 # lead's page aggregates small per-patient rows in SQL instead of scanning every assessment:
-# the score at each outcome time point, and one point per week / per infusion number for the
-# aligned trajectories. Filled by ``refresh_patient``; a database migrated to this version is
+# per patient and measure the baseline, the score at each outcome time point and the per-week /
+# per-infusion means (JSON arrays) for the aligned trajectories; per patient the course figures. Filled by ``refresh_patient``; a database migrated to this version is
 # recomputed once (``REFRESH_AFTER``).
 _SCHEMA_COHORT = """
-CREATE TABLE outcome_points (
+CREATE TABLE cohort_points (
     patient_id TEXT NOT NULL REFERENCES patients(id),
     instrument TEXT NOT NULL,
-    time_point TEXT NOT NULL,
-    total REAL NOT NULL,
-    PRIMARY KEY (patient_id, instrument, time_point)
+    baseline REAL,
+    end_of_induction REAL,
+    month3 REAL,
+    month6 REAL,
+    weeks TEXT NOT NULL,
+    infusions TEXT NOT NULL,
+    PRIMARY KEY (patient_id, instrument)
 ) STRICT;
-CREATE TABLE trajectory_points (
-    patient_id TEXT NOT NULL REFERENCES patients(id),
-    instrument TEXT NOT NULL,
-    axis TEXT NOT NULL,
-    x INTEGER NOT NULL,
-    total REAL NOT NULL,
-    PRIMARY KEY (patient_id, instrument, axis, x)
-) STRICT;
-CREATE INDEX trajectory_points_by_x ON trajectory_points(instrument, axis, x, total, patient_id);
-CREATE INDEX outcome_points_by_time ON outcome_points(instrument, time_point, patient_id);
 ALTER TABLE patient_summaries ADD COLUMN last_induction_at TEXT;
 ALTER TABLE patient_summaries ADD COLUMN n_induction INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE patient_summaries ADD COLUMN response_days INTEGER;
 ALTER TABLE patient_summaries ADD COLUMN follow_days REAL;
-CREATE INDEX patient_summaries_first_infusion ON patient_summaries(first_infusion_at);
+ALTER TABLE patient_summaries ADD COLUMN tt_case INTEGER;
+ALTER TABLE patient_summaries ADD COLUMN tt_recovered INTEGER;
+ALTER TABLE patient_summaries ADD COLUMN tt_reliable_recovery INTEGER;
+ALTER TABLE patient_summaries ADD COLUMN tt_improved INTEGER;
+ALTER TABLE patient_summaries ADD COLUMN tt_deteriorated INTEGER;
 CREATE INDEX audit_detail ON audit_events(detail, id);
 """
 
