@@ -74,7 +74,9 @@ if alerts.empty:
 alerts = alerts.astype(object).where(alerts.notna(), None)  # missing values as None, not NaN (truthy)
 n_open = int((alerts["status"] == "open").sum())
 st.caption(f"{len(alerts)} alert(s), {n_open} not yet acknowledged. Alerts are never deleted.")
-for alert in alerts.itertuples():
+PAGE = 25  # open alerts come first; a long list is drawn a page at a time
+shown = st.session_state.get("alerts_shown", PAGE)
+for alert in alerts.iloc[:shown].itertuples():
     alert_id = int(alert.id)
     with st.container(border=True, key=f"alert_{alert_id}"):
         head = st.columns([3, 1])
@@ -140,3 +142,8 @@ for alert in alerts.itertuples():
             for event in store.alert_history(conn, alert_id).itertuples():
                 who = event.who or ("system" if event.role == "system" else event.role or "")
                 history.markdown(f"- {when(event.at)} UTC · **{ACTIONS.get(event.action, event.action)}** · {who} ({event.source})")
+if len(alerts) > shown:
+    st.button(
+        f"Show {min(PAGE, len(alerts) - shown)} more ({len(alerts) - shown} not shown)", key="alerts_more",
+        on_click=lambda: st.session_state.update(alerts_shown=shown + PAGE),
+    )

@@ -108,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     n_patients = db.execute("SELECT COUNT(*) FROM patients").fetchone()[0]
     print(f"database: {path} ({path.stat().st_size / 2**20:.0f} MB): {n_patients} patients, {n_assess} assessments")
     therapist = store.get_user(db, username="therapist")["id"]
-    store.assign_patients(db, store.list_patient_ids(db)[:CASELOAD], therapist)
+    others = store.get_user(db, username="therapist002")["id"]
+    first = store.list_patient_ids(db)[:CASELOAD]
+    store.assign_patients(db, [p for p in store.list_patient_ids(db, therapist) if p not in set(first)], others)
+    store.assign_patients(db, first, therapist)  # exactly the first CASELOAD patients
     pid = store.get_user(db, username="patient")["patient_id"]
     span = db.execute("SELECT MIN(administered_at), MAX(administered_at), COUNT(*) FROM assessments WHERE patient_id = ?", [pid]).fetchone()
     print(f"chart patient {pid}: {span[2]} assessments from {span[0][:10]} to {span[1][:10]}; caseload of {len(store.list_patient_ids(db, therapist))}")

@@ -313,3 +313,25 @@ def test_first_start_without_a_database_builds_the_demo_clinic_and_says_so(tmp_p
     assert len(store.list_patient_ids(fresh)) == 200
     assert store.get_setting(fresh, "demo") == "1"
     fresh.close()
+
+
+def test_a_long_alert_list_is_drawn_a_page_at_a_time_open_ones_first(conn):
+    therapist = user_id(conn, "therapist")
+    mine = store.list_patient_ids(conn, therapist)
+    with conn.atomic():
+        for i in range(30):
+            store.create_alert(conn, mine[i % len(mine)], kind="vitals", severity="moderate",
+                               reason=f"Synthetic flag {i} for paging.", at=f"2026-01-01T10:{i:02d}:00Z")
+    todo = store.list_alerts(conn, patient_ids=mine)
+    todo = todo[todo["status"] != "resolved"]
+    assert len(todo) > 25
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["user_id"] = therapist
+    at.run()
+    at.switch_page(PAGE_FILES["alerts"]).run()
+    cards = [b for b in at.button if b.key and b.key.startswith("ack_")]
+    drawn = texts(at).count("· patient `")
+    assert drawn == 25
+    assert len(cards) == min(25, int((todo["status"] == "open").sum()))  # open ones first
+    at.button(key="alerts_more").click().run()
+    assert texts(at).count("· patient `") == min(50, len(todo))
