@@ -46,8 +46,10 @@ flt = store.CohortFilter(
     clinician=None if clinician == "All" else clinician,
 )
 axis = "infusion" if st.session_state.get("co_align") == "Infusion number" else "week"
-rows_in_view = store.cohort_view(conn, instrument_id, flt, axis=axis)  # one row per patient in view
-view = cohort.view_overview(rows_in_view, active_since=(today - timedelta(days=30)).isoformat())
+rows_in_view = store.cohort_view(  # one numeric row per patient in view
+    conn, instrument_id, flt, axis=axis, active_since=(today - timedelta(days=30)).isoformat()
+)
+view = cohort.view_overview(rows_in_view)
 
 m = st.columns(5)
 m[0].metric("Patients in view", view["patients"], help=f"of {store.clinic_size(conn)} in the clinic")
@@ -79,7 +81,7 @@ with left:
 with right:
     st.subheader("Trajectory from the first infusion")
     align = st.segmented_control("Align to", ["Weeks", "Infusion number"], default="Weeks", key="co_align")
-    summary = cohort.view_trajectory(rows_in_view, axis)
+    summary = cohort.view_trajectory(rows_in_view)
     st.plotly_chart(charts.cohort_trajectory(None, inst, x=axis, summary=summary), key="co_trajectory", width="stretch")
     st.caption("Median (line), interquartile range (band) and mean (dashed); points with fewer than 3 patients are hidden.")
 
@@ -87,9 +89,9 @@ st.subheader("By indication")
 rows = []
 for ind in store.INDICATIONS:
     sub = cohort.with_indication(rows_in_view, ind)
-    if sub.empty:
+    if not len(sub):
         continue
-    counts = cohort.view_overview(sub, active_since="")
+    counts = cohort.view_overview(sub)
     t = cohort.view_rates(inst, sub)
     first = t[t["label"].str.startswith("Response · End")]
     rows.append({

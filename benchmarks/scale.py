@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     def cohort_reads() -> None:
         rows = store.cohort_view(db, "phq9", flt)
         cohort.view_rates(inst, rows)
-        cohort.view_trajectory(rows, "week")
+        cohort.view_trajectory(rows)
 
     def naive_cohort() -> None:  # the patient-level way: every PHQ-9 in the clinic into pandas
         patients = store.cohort_patients(db)

@@ -13,7 +13,6 @@ Definitions (clinical-reference.md 2.1, 2.5):
 from __future__ import annotations
 
 import bisect
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -250,18 +249,69 @@ def _iso(instant: datetime) -> str:
 # -- aggregates over the store's cohort view (one row per patient in view) ------------------
 
 WINDOW_COLUMNS = ("end_of_induction", "month3", "month6")  # the store's names for WINDOWS
+_WIDTH = {"week": MAX_WEEK + 2, "infusion": MAX_INFUSION + 1}  # weeks -1..26, infusions 0..12
+_START = {"week": -1, "infusion": 0}
 
 
-def view_rates(instrument: Instrument, view: pd.DataFrame) -> pd.DataFrame:
-    """:func:`rates` from ``store.cohort_view`` rows: the same labels, numerators and
+def pack_points(means: dict[int, float], axis: str) -> bytes:
+    """Per-x means as little-endian float64 (NaN where the patient has none), the store's form."""
+    start = _START[axis]
+    values = np.full(_WIDTH[axis], np.nan, dtype="<f8")
+    for x, v in means.items():
+        values[x - start] = v
+    return values.tobytes()
+
+
+@dataclass(frozen=True)
+class CohortView:
+    """The patients in view as the store reads them (``store.cohort_view``): ``frame`` holds
+    numeric columns only (plus ``prompt_<kind>`` and ``ind_<indication>`` 0/1 flags),
+    ``points`` the per-x means (one row per patient, NaN where none), ``unfollowed`` the first
+    infusion of patients with no check-in yet (else None)."""
+
+    frame: pd.DataFrame
+    points: np.ndarray
+    unfollowed: tuple[str | None, ...]
+    axis: str
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple], *, columns: Sequence[str], prompts: Sequence[str],
+                  indications: Sequence[str], axis: str) -> CohortView:
+        names = [*columns, *(f"prompt_{k}" for k in prompts), *(f"ind_{i}" for i in indications)]
+        width = len(names)
+        numeric = np.array([r[:width] for r in rows], dtype=float).reshape(len(rows), width)
+        points = np.full((len(rows), _WIDTH[axis]), np.nan, dtype="<f8")
+        for k, r in enumerate(rows):
+            if r[-1] is not None:
+                points[k] = np.frombuffer(r[-1], dtype="<f8")
+        return cls(pd.DataFrame(numeric, columns=names), points, tuple(r[width] for r in rows), axis)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def subset(self, mask: np.ndarray) -> CohortView:
+        keep = np.asarray(mask, dtype=bool)
+        return CohortView(
+            self.frame[keep].reset_index(drop=True), self.points[keep],
+            tuple(u for u, k in zip(self.unfollowed, keep, strict=True) if k), self.axis,
+        )
+
+
+def with_indication(view: CohortView, indication: str) -> CohortView:
+    return view.subset(view.frame[f"ind_{indication}"].to_numpy() == 1)
+
+
+def view_rates(instrument: Instrument, view: CohortView) -> pd.DataFrame:
+    """:func:`rates` from the store's cohort view: the same labels, numerators and
     denominators (baseline above 0, a score in the window; remission among patients not
     already below the bound at baseline)."""
+    f = view.frame
     rows = []
-    base = pd.to_numeric(view["baseline"], errors="coerce")
-    has_base = view["first_infusion_at"].notna() & (base > 0)
+    base = f["baseline"]
+    has_base = (f["started"] == 1) & (base > 0)
     bound = instrument.outcomes.remission_below
     for window, column in zip(WINDOWS, WINDOW_COLUMNS, strict=True):
-        value = pd.to_numeric(view[column], errors="coerce")
+        value = f[column]
         paired = has_base & value.notna()
         b, v = base[paired], value[paired]
         if instrument.outcomes.response_reduction is not None:
@@ -274,44 +324,41 @@ def view_rates(instrument: Instrument, view: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["label", "numerator", "denominator"])
 
 
-def view_trajectory(view: pd.DataFrame, axis: str, *, min_n: int = 3) -> pd.DataFrame:
-    """Per x: n, median, q25, q75, mean of the per-patient means on ``axis`` ('week' from -1,
-    or 'infusion' from 0), as ``charts.cohort_summary`` computes them from the points
-    (quartiles by linear interpolation, Hyndman-Fan type 7)."""
+def view_trajectory(view: CohortView, *, min_n: int = 3) -> pd.DataFrame:
+    """Per x: n, median, q25, q75, mean of the per-patient means on the view's axis, as
+    ``charts.cohort_summary`` computes them from the points (quartiles by linear
+    interpolation, Hyndman-Fan type 7)."""
     cols = ["x", "n", "median", "q25", "q75", "mean"]
-    arrays = [json.loads(p) for p in view["points"] if isinstance(p, str)]
-    if not arrays:
-        return pd.DataFrame(columns=cols)
-    matrix = np.array(arrays, dtype=float)  # JSON null -> NaN
-    start = -1 if axis == "week" else 0
     out = []
+    matrix = view.points.astype(float)
     for j in range(matrix.shape[1]):
         col = matrix[:, j]
         col = col[~np.isnan(col)]
         if len(col) < min_n:
             continue
         q25, median, q75 = np.quantile(col, [0.25, 0.5, 0.75])
-        out.append((start + j, len(col), float(median), float(q25), float(q75), float(col.mean())))
+        out.append((_START[view.axis] + j, len(col), float(median), float(q25), float(q75), float(col.mean())))
     return pd.DataFrame(out, columns=cols)
 
 
-def view_overview(view: pd.DataFrame, *, active_since: str) -> dict:
-    """Headline counts: patients, active since ``active_since``, completed induction (>= 4),
-    boosters, open alerts, and open review prompts by kind."""
-    kinds = view["signal_kinds"].fillna("").str.split(",")
+def view_overview(view: CohortView) -> dict:
+    """Headline counts: patients, active (a check-in since the store's ``active_since``),
+    completed induction (>= 4), boosters, open alerts, and open review prompts by kind."""
+    f = view.frame
     return {
-        "patients": len(view),
-        "active": int((view["last_assessment_at"].fillna("") >= active_since).sum()),
-        "completed_induction": int((view["n_induction"].fillna(0) >= 4).sum()),
-        "boosters": int(view["n_boosters"].fillna(0).sum()),
-        "open_alerts": int(view["open_alerts"].fillna(0).sum()),
-        "open_prompts": {k: int(kinds.map(lambda ks, k=k: k in ks).sum()) for k in ("booster_review", "deterioration", "not_on_track")},
+        "patients": len(f),
+        "active": int(f["active"].sum()),
+        "completed_induction": int((f["n_induction"].fillna(0) >= 4).sum()),
+        "boosters": int(f["n_boosters"].fillna(0).sum()),
+        "open_alerts": int(f["open_alerts"].fillna(0).sum()),
+        "open_prompts": {c.removeprefix("prompt_"): int(f[c].sum()) for c in f.columns if c.startswith("prompt_")},
     }
 
 
-def view_talking_therapies(view: pd.DataFrame) -> pd.DataFrame:
+def view_talking_therapies(view: CohortView) -> pd.DataFrame:
     """:func:`talking_therapies_rates` from the per-patient outcome kept by the store."""
-    done = view[view["tt_case"].notna()]
+    f = view.frame
+    done = f[f["tt_case"].notna()]
     cases = done[done["tt_case"] == 1]
     return pd.DataFrame([
         ("Recovery (case at start, not a case now)", int(cases["tt_recovered"].sum()), len(cases)),
@@ -321,22 +368,20 @@ def view_talking_therapies(view: pd.DataFrame) -> pd.DataFrame:
     ], columns=["label", "numerator", "denominator"])
 
 
-def view_durability(view: pd.DataFrame) -> pd.DataFrame:
+def view_durability(view: CohortView) -> pd.DataFrame:
     """(days, relapsed) per PHQ-9 responder in view, whole days from the first response to the
     first booster-review prompt or the last check-in, for the Kaplan-Meier curve."""
-    responders = view[view["response_days"].notna()]
-    return pd.DataFrame({"days": responders["response_days"].astype(float), "relapsed": responders["relapsed"].astype(bool)})
+    f = view.frame
+    responders = f[f["response_days"].notna()]
+    return pd.DataFrame({"days": responders["response_days"], "relapsed": responders["relapsed"] == 1}).reset_index(drop=True)
 
 
-def view_follow_up(view: pd.DataFrame, *, as_of: str) -> tuple[int, float]:
+def view_follow_up(view: CohortView, *, as_of: str) -> tuple[int, float]:
     """(boosters given, patient-years followed) like :func:`boosters_per_patient_year`."""
-    started = view[view["first_infusion_at"].notna()]
-    days = started["follow_days"].copy()
-    missing = days.isna()
-    if missing.any():  # no check-in yet: followed until now
-        days[missing] = _days(pd.Series(as_of, index=started.index[missing]), started.loc[missing, "first_infusion_at"]).clip(lower=0)
-    return int(started["n_boosters"].fillna(0).sum()), float(days.sum()) / 365.25
-
-
-def with_indication(view: pd.DataFrame, indication: str) -> pd.DataFrame:
-    return view[view["indications"].fillna("").str.split(",").map(lambda xs: indication in xs)]
+    f = view.frame
+    started = (f["started"] == 1).to_numpy()
+    days = float(f.loc[started, "follow_days"].fillna(0).sum())
+    for since in view.unfollowed:
+        if since is not None:  # no check-in yet: followed until now
+            days += max(0.0, _day_offset(as_of, since))
+    return int(f.loc[started, "n_boosters"].fillna(0).sum()), days / 365.25

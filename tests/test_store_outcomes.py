@@ -4,9 +4,9 @@ clinic, for every filter; and they stay current when a check-in is saved."""
 
 from __future__ import annotations
 
-import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,20 +75,22 @@ def test_trajectory_from_histogram_equals_the_points_summary(conn, axis):
         else:
             points = cohort.trajectory_by_infusion(mine, times[times["patient_id"].isin(chosen["patient_id"])])
         expected = charts.cohort_summary(points)
-        got = cohort.view_trajectory(store.cohort_view(conn, "phq9", flt, axis=axis), axis)
+        got = cohort.view_trajectory(store.cohort_view(conn, "phq9", flt, axis=axis))
         assert got["x"].tolist() == expected["x"].tolist()
         assert got["n"].tolist() == expected["n"].tolist()
         for col in ("median", "q25", "q75", "mean"):
             assert got[col].tolist() == pytest.approx(expected[col].tolist(), abs=1e-9), (flt, col)
-    assert len(cohort.view_trajectory(store.cohort_view(conn, "phq9", None, axis=axis), axis)) > 5
+    assert len(cohort.view_trajectory(store.cohort_view(conn, "phq9", None, axis=axis))) > 5
 
 
 def test_headline_counts_tt_and_durability_equal_the_reference(conn):
     for flt in _filters(conn):
         chosen = _reference_view(conn, flt)
-        rows = store.cohort_view(conn, "phq9", flt)
-        assert sorted(rows["patient_id"]) == sorted(chosen["patient_id"])
-        view = cohort.view_overview(rows, active_since="2026-01-01")
+        rows = store.cohort_view(conn, "phq9", flt, active_since="2026-01-01")
+        assert len(rows) == len(chosen)
+        for ind in store.INDICATIONS:
+            assert len(cohort.with_indication(rows, ind)) == int(chosen["indications"].str.split(",").map(lambda xs, i=ind: i in xs).sum())
+        view = cohort.view_overview(rows)
         assert view["patients"] == len(chosen)
         assert view["active"] == int((chosen["last_assessment_at"] >= "2026-01-01").sum())
         assert view["completed_induction"] == int((chosen["n_induction"] >= 4).sum())
@@ -130,15 +132,15 @@ def test_points_stay_current_when_a_check_in_is_saved(conn):
         "SELECT patient_id FROM patient_summaries WHERE first_infusion_at IS NOT NULL ORDER BY patient_id LIMIT 1"
     ).fetchone()[0]
     first = store.patient_summary(conn, pid)["first_infusion_at"]
-    before = cohort.view_trajectory(store.cohort_view(conn, "phq9"), "week")
+    before = cohort.view_trajectory(store.cohort_view(conn, "phq9"))
     week30 = pd.Timestamp(first) + pd.Timedelta(days=7 * 20 + 1)
     at = week30.strftime("%Y-%m-%dT%H:%M:%SZ")
     store.save_assessment(conn, pid, scoring.score("phq9", [3] * 9), administered_at=at, context="weekly")
-    after = cohort.view_trajectory(store.cohort_view(conn, "phq9"), "week")
-    weeks = json.loads(conn.execute(
+    after = cohort.view_trajectory(store.cohort_view(conn, "phq9"))
+    weeks = np.frombuffer(conn.execute(
         "SELECT weeks FROM cohort_points WHERE patient_id = ? AND instrument = 'phq9'", [pid]
-    ).fetchone()[0])
-    assert weeks[20 + 1] is not None and weeks[20 + 1] >= 27 / 2  # the new 27 is in the week-20 mean
+    ).fetchone()[0], dtype="<f8")
+    assert not np.isnan(weeks[20 + 1]) and weeks[20 + 1] >= 27 / 2  # the new 27 is in the week-20 mean
     assert int(after["n"].sum()) >= int(before["n"].sum())
     assert not after.equals(before)
 

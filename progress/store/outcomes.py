@@ -9,15 +9,13 @@ indication, route, clinician) select patients, and a page reads each selected pa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-import pandas as pd
 import sqlite_utils
 
-from progress import cohort, instruments
+from progress import cohort, instruments, signals
 from progress import talking_therapies as tt
-from progress.store.connection import _frame
+from progress.store.schema import INDICATIONS
 
 # The instruments the cohort page offers (the 'right now' ratings have no time points).
 _PERIODIC = tuple(i for i in instruments.REGISTRY if not instruments.REGISTRY[i].momentary)
@@ -85,12 +83,10 @@ def refresh_outcomes(db: sqlite_utils.Database, patient_id: str) -> None:
     point_rows = []
     for inst, series in by_instrument.items():
         at_window, means = cohort.patient_points(series, first, last_induction, times)
-        weeks = [means["week"].get(x) for x in range(-1, cohort.MAX_WEEK + 1)]
-        numbers = [means["infusion"].get(x) for x in range(cohort.MAX_INFUSION + 1)]
         point_rows.append((
             patient_id, inst, baselines.get(inst) if first is not None else None,
             *(at_window.get(w.label) for w in cohort.WINDOWS),
-            json.dumps(weeks, separators=(",", ":")), json.dumps(numbers, separators=(",", ":")),
+            cohort.pack_points(means["week"], "week"), cohort.pack_points(means["infusion"], "infusion"),
         ))
     db.execute("DELETE FROM cohort_points WHERE patient_id = ?", [patient_id])
     db.conn.executemany(
@@ -137,32 +133,49 @@ def refresh_outcomes(db: sqlite_utils.Database, patient_id: str) -> None:
 
 # -- the read -------------------------------------------------------------------------------
 
+_VIEW_COLUMNS = (
+    "started", "active", "n_infusions", "n_induction", "n_boosters", "open_alerts",
+    "response_days", "relapsed", "follow_days", "tt_case", "tt_recovered", "tt_reliable_recovery",
+    "tt_improved", "tt_deteriorated", "baseline", "end_of_induction", "month3", "month6",
+)
+
+
 def cohort_view(
-    db: sqlite_utils.Database, instrument_id: str, flt: CohortFilter | None = None, *, axis: str = "week"
-) -> pd.DataFrame:
-    """One row per patient in view: what every cohort figure needs for ``instrument_id``
-    (baseline, end_of_induction, month3, month6, and ``points``: the JSON per-x means on
-    ``axis``, 'week' or 'infusion'), plus the course-level columns; aggregate it with
-    :mod:`progress.cohort` (``view_*`` functions)."""
+    db: sqlite_utils.Database, instrument_id: str, flt: CohortFilter | None = None, *,
+    axis: str = "week", active_since: str = "",
+) -> cohort.CohortView:
+    """What every cohort figure needs for ``instrument_id``, for the patients in view: one
+    numeric row per patient (no text to convert), the per-x means on ``axis`` ('week' or
+    'infusion') as one float64 matrix, and 0/1 flags for open prompts by kind and for each
+    indication; aggregate it with :mod:`progress.cohort` (``view_*`` functions)."""
     if axis not in cohort.AXES:
         raise ValueError(f"axis must be one of {cohort.AXES}")
     where, params = (flt or CohortFilter()).where()
-    column = "c.weeks" if axis == "week" else "c.infusions"
-    return _frame(
-        db,
-        f"""SELECT p.id AS patient_id, p.indications, ps.route, ps.first_infusion_at,
-                   ps.last_assessment_at, ps.n_infusions, ps.n_induction, ps.n_boosters,
-                   ps.open_alerts, ps.signal_kinds, ps.response_days,
-                   CASE WHEN ps.relapse_signal_at IS NULL THEN 0 ELSE 1 END AS relapsed,
-                   ps.follow_days, ps.tt_case, ps.tt_recovered, ps.tt_reliable_recovery,
-                   ps.tt_improved, ps.tt_deteriorated,
-                   c.baseline, c.end_of_induction, c.month3, c.month6, {column} AS points
+    kinds = (signals.BOOSTER_REVIEW, signals.DETERIORATION, signals.NOT_ON_TRACK)
+    flags = [
+        *(f"CASE WHEN (',' || COALESCE(ps.signal_kinds, '') || ',') LIKE '%,{k},%' THEN 1 ELSE 0 END" for k in kinds),
+        *(f"CASE WHEN (',' || p.indications || ',') LIKE '%,{i}," + "%' THEN 1 ELSE 0 END" for i in INDICATIONS),
+    ]
+    users = "LEFT JOIN users u ON u.id = p.therapist_id" if flt is not None and flt.clinician is not None else ""
+    cur = db.execute(
+        f"""SELECT CASE WHEN ps.first_infusion_at IS NULL THEN 0 ELSE 1 END,
+                   CASE WHEN ps.last_assessment_at >= ? THEN 1 ELSE 0 END,
+                   ps.n_infusions, ps.n_induction, ps.n_boosters, ps.open_alerts, ps.response_days,
+                   CASE WHEN ps.relapse_signal_at IS NULL THEN 0 ELSE 1 END, ps.follow_days,
+                   ps.tt_case, ps.tt_recovered, ps.tt_reliable_recovery, ps.tt_improved,
+                   ps.tt_deteriorated, c.baseline, c.end_of_induction, c.month3, c.month6,
+                   {", ".join(flags)},
+                   CASE WHEN ps.last_assessment_at IS NULL THEN ps.first_infusion_at END,
+                   {"c.weeks" if axis == "week" else "c.infusions"}
             FROM patients p
             LEFT JOIN patient_summaries ps ON ps.patient_id = p.id
-            LEFT JOIN users u ON u.id = p.therapist_id
+            {users}
             LEFT JOIN cohort_points c ON c.patient_id = p.id AND c.instrument = ?
             WHERE {where}""",
-        [instrument_id, *params],
+        [active_since, instrument_id, *params],
+    )
+    return cohort.CohortView.from_rows(
+        cur.fetchall(), columns=_VIEW_COLUMNS, prompts=kinds, indications=INDICATIONS, axis=axis,
     )
 
 

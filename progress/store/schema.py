@@ -288,8 +288,8 @@ CREATE TABLE cohort_points (
     end_of_induction REAL,
     month3 REAL,
     month6 REAL,
-    weeks TEXT NOT NULL,
-    infusions TEXT NOT NULL,
+    weeks BLOB NOT NULL,
+    infusions BLOB NOT NULL,
     PRIMARY KEY (patient_id, instrument)
 ) STRICT;
 ALTER TABLE patient_summaries ADD COLUMN last_induction_at TEXT;
