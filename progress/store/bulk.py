@@ -12,6 +12,7 @@ from progress import instruments
 from progress.errors import ValidationError
 from progress.model import Score
 from progress.store.assessments import _safety_alert
+from progress.store.pg import advance_ids
 
 
 def bulk_insert_assessments(
@@ -44,6 +45,7 @@ def bulk_insert_assessments(
     conn.executemany(
         f"INSERT INTO assessments(id, {assessment_cols}) VALUES ({','.join('?' * 16)})", a_rows
     )
+    advance_ids(db, "assessments")  # explicit ids: PostgreSQL's identity must move past them
     conn.executemany("INSERT INTO answers(assessment_id, item_id, value) VALUES (?,?,?)", x_rows)
     conn.executemany(
         "INSERT INTO alerts(patient_id, assessment_id, kind, severity, reason, created_at) "
@@ -71,6 +73,7 @@ def bulk_insert_infusions(db: sqlite_utils.Database, rows: Sequence[dict[str, An
         "dose_mg, phase, side_effects) VALUES (?,?,?,?,?,?,?,?,?)",
         values,
     )
+    advance_ids(db, "infusions")
     return [v[0] for v in values]
 
 
