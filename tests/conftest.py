@@ -29,6 +29,8 @@ BACKENDS = ("sqlite", "postgresql")
 def pytest_generate_tests(metafunc):
     if "backend" not in metafunc.fixturenames:
         return
+    if any("backend" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")):
+        return  # the test names its backend itself
     marked = metafunc.definition.get_closest_marker("both_backends") is not None
     sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
     backends = BACKENDS if marked and not sqlite_only else ("sqlite",)
