@@ -3,6 +3,7 @@ behave as the clinic grows, each next to the naive way on the same database.
 
     .venv/bin/python benchmarks/scale.py --patients 10000      # the size (minutes)
     .venv/bin/python benchmarks/scale.py --patients 2000 --runs 5
+    .venv/bin/python benchmarks/scale.py --patients 500 --database-url postgresql://...  # PostgreSQL
 
 Figures are medians and p95 over ``--runs`` repeats, plus the peak memory (tracemalloc) of
 one page run. Pages run headless through AppTest as the right role; the database is built
@@ -43,7 +44,7 @@ def _time(fn, runs: int) -> list[float]:
     return out
 
 
-def _page(db_path: Path, username: str, page: str, runs: int, **query) -> tuple[list[float], float]:
+def _page(db_path: Path | str, username: str, page: str, runs: int, **query) -> tuple[list[float], float]:
     conn = store.open_db(db_path)
     uid = store.get_user(conn, username=username)["id"]
     conn.close()
@@ -72,20 +73,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--database-url", default=None,
+                        help="run on PostgreSQL (a database or schema of its own: the demo is built there if empty)")
     args = parser.parse_args(argv)
-    path = args.db or Path(f"/tmp/progress-scale-{args.patients}.db")
     import os
 
-    os.environ["PROGRESS_DB"] = str(path)
-    if not path.exists():
-        db = store.open_db(path)
+    if args.database_url:
+        path = args.database_url
+        os.environ[store.DATABASE_URL_ENV] = path
+    else:
+        path = args.db or Path(f"/tmp/progress-scale-{args.patients}.db")
+        os.environ["PROGRESS_DB"] = str(path)
+        os.environ.pop(store.DATABASE_URL_ENV, None)
+    db = store.open_db(path)
+    if store.is_empty(db):
         t = time.perf_counter()
         report = demo.build_demo(db, patients=args.patients, seed=7, anchor=date.today())
         print(f"build: {args.patients} patients in {time.perf_counter() - t:.0f} s ({report})")
-        db.close()
-    db = store.open_db(path)
     n_assess = db.execute("SELECT COUNT(*) FROM assessments").fetchone()[0]
-    print(f"database: {path} ({path.stat().st_size / 2**20:.0f} MB), {n_assess} assessments")
+    if store.is_postgres(db):
+        size = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    else:
+        size = Path(path).stat().st_size
+    print(f"database: {store.describe_target(path)} ({size / 2**20:.0f} MB), {n_assess} assessments")
 
     pid = store.get_user(db, username="patient")["patient_id"]
     sc = scoring.score("phq9", [1, 1, 1, 1, 1, 1, 1, 1, 0])

@@ -5,6 +5,7 @@ the SQL translation kept to placeholders."""
 from __future__ import annotations
 
 import multiprocessing as mp
+
 import pytest
 
 from progress import store

@@ -106,7 +106,11 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
 
 def schema_version(db: sqlite_utils.Database) -> int:
     if is_postgres(db):
-        if db.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+        # In the schema the store's tables live in (the first of the search_path), not in
+        # another schema further along the path.
+        if db.execute(
+            "SELECT to_regclass(quote_ident(current_schema()) || '.schema_version')"
+        ).fetchone()[0] is None:
             return 0
         row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
         return row[0] or 0

@@ -20,6 +20,7 @@ What it covers, and how:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Iterator, Sequence
@@ -156,17 +157,20 @@ class PostgresDatabase:
         if schema is None:
             raise RuntimeError(f"No schema to use on {redact(url)}: check search_path.")
         self.schema = schema
-        self.write_lock, self.migrate_lock = raw.execute(
-            "SELECT hashtext(%s), hashtext(%s)", [f"progress.write:{schema}", f"progress.migrate:{schema}"]
-        ).fetchone()
+        # One write lock and one migration lock per schema, the same numbers in every process.
+        self.write_lock, self.migrate_lock = (_lock_key(f"progress.{kind}:{schema}") for kind in ("write", "migrate"))
         self.id_tables: frozenset[str] = frozenset()
 
     def load_id_tables(self) -> None:
-        """Tables whose ``id`` is an identity column (their single INSERTs return the new id)."""
-        self.id_tables = frozenset(r[0] for r in self.raw.execute(
-            "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND column_name = 'id' AND is_identity = 'YES'"
-        ))
+        """Tables whose ``id`` is an identity column (their single INSERTs return the new id);
+        read once per process and schema, after migrating (a page run opens a connection)."""
+        key = (self.url, self.schema)
+        if key not in _ID_TABLES:
+            _ID_TABLES[key] = frozenset(r[0] for r in self.raw.execute(
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND column_name = 'id' AND is_identity = 'YES'"
+            ))
+        self.id_tables = _ID_TABLES[key]
 
     def execute(self, sql: str, params: Sequence | dict | None = None) -> PgCursor:
         params = _params(params)
@@ -222,6 +226,14 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self.raw.close()
+
+
+_ID_TABLES: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit advisory-lock number for ``name``."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 class _Done:
