@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh in-memory store, and paths to the shared reference data."""
+"""Shared fixtures: a fresh store on SQLite (in memory) or PostgreSQL (a fresh schema), and paths to the shared reference data."""
 
 from __future__ import annotations
 
