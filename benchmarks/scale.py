@@ -4,6 +4,7 @@ naive way on the same database, as a ratio.
 
     .venv/bin/python benchmarks/scale.py --patients 10000          # the issue's size
     .venv/bin/python benchmarks/scale.py --patients 1000 --runs 10
+    .venv/bin/python benchmarks/scale.py --patients 1000 --database-url postgresql://...  # PostgreSQL
 
 The database is built once with the demo generator (``build_demo(..., years=2)``) and reused
 if it exists (``--db``). Before measuring, the first 200 patients are put on ``therapist``'s
@@ -81,7 +82,7 @@ def _page(uid: int, page: str, runs: int, query: dict, state: dict) -> tuple[lis
     return times, peak
 
 
-def build(path: Path, patients: int) -> None:
+def build(path, patients: int) -> None:
     db = store.open_db(path)
     kwargs = {"years": 2} if "years" in inspect.signature(demo.build_demo).parameters else {}
     t = time.perf_counter()
@@ -97,16 +98,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--skip-recompute", action="store_true")
+    parser.add_argument("--database-url", default=None,
+                        help="run on PostgreSQL (a database of its own: the demo is built there if empty)")
     args = parser.parse_args(argv)
-    path = args.db or Path(f"/tmp/progress-scale-{args.patients}.db")
-    os.environ["PROGRESS_DB"] = str(path)
-    if not path.exists():
+    if args.database_url:
+        path = args.database_url
+        os.environ[store.DATABASE_URL_ENV] = path
+        probe = store.open_db(path)
+        empty = store.is_empty(probe)
+        probe.close()
+    else:
+        path = args.db or Path(f"/tmp/progress-scale-{args.patients}.db")
+        os.environ["PROGRESS_DB"] = str(path)
+        os.environ.pop(store.DATABASE_URL_ENV, None)
+        empty = not path.exists()
+    if empty:
         build(path, args.patients)
 
     db = store.open_db(path)  # migrates (and recomputes once) a database built by an older release
     n_assess = db.execute("SELECT COUNT(*) FROM assessments").fetchone()[0]
     n_patients = db.execute("SELECT COUNT(*) FROM patients").fetchone()[0]
-    print(f"database: {path} ({path.stat().st_size / 2**20:.0f} MB): {n_patients} patients, {n_assess} assessments")
+    if store.is_postgres(db):
+        size = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    else:
+        size = path.stat().st_size
+    print(f"database: {store.describe_target(path)} ({size / 2**20:.0f} MB): {n_patients} patients, {n_assess} assessments")
     therapist = store.get_user(db, username="therapist")["id"]
     others = store.get_user(db, username="therapist002")["id"]
     first = store.list_patient_ids(db)[:CASELOAD]
@@ -171,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     tracemalloc.stop()
     print(f"cohort rates + trajectory: aggregates {_stats(ours)}, peak {ours_peak:.1f} MB vs patient-level "
           f"pandas {_ratio(ours, naive_times)}, peak {naive_peak:.0f} MB")
-    full_load = _time(lambda: pd.read_sql_query("SELECT * FROM assessments", db.conn), 1)
+    full_load = _time(lambda: pd.DataFrame(db.execute("SELECT * FROM assessments").fetchall()), 1)
     print(f"naive full load of every assessment into pandas: {full_load[0]:.1f} s")
 
     if not args.skip_recompute:

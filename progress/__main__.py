@@ -17,7 +17,6 @@ import argparse
 import getpass
 import json
 import re
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -50,10 +49,18 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _db_target(text: str) -> str | Path:
+    """A ``postgresql://`` URL stays text (a Path would fold its ``//``); anything else is a file."""
+    from progress.store.pg import is_url
+
+    return text if is_url(text) else Path(text)
+
+
 def _db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", type=Path, default=None,
-        help="SQLite database file (default: $PROGRESS_DB, else data/progress.db)",
+        "--db", type=_db_target, default=None,
+        help="SQLite database file or postgresql:// URL (default: $PROGRESS_DATABASE_URL, "
+             "else $PROGRESS_DB, else data/progress.db)",
     )
 
 
@@ -66,7 +73,7 @@ def _cli_actor():
 def _open(args: argparse.Namespace):
     from progress import store
 
-    return store.open_db(args.db if args.db is not None else store.default_db_path())
+    return store.open_db(args.db if args.db is not None else store.default_target())
 
 
 # -- score -------------------------------------------------------------------------------
@@ -476,7 +483,7 @@ def _add_audit(sub) -> None:
 def _cmd_audit_verify(args: argparse.Namespace) -> int:
     from progress import store
 
-    if args.db is not None and not Path(args.db).exists():
+    if isinstance(args.db, Path) and not args.db.exists():
         raise NotFound(f"No database file at {args.db}.")
     ok, checked, broken = store.verify_audit_chain(_open(args))
     if ok:
@@ -580,7 +587,7 @@ def _add_backup(sub) -> None:
 def _cmd_backup(args: argparse.Namespace) -> int:
     from progress import store
 
-    if args.db is not None and not Path(args.db).exists():
+    if isinstance(args.db, Path) and not args.db.exists():
         raise NotFound(f"No database file at {args.db}.")
     started = time.perf_counter()
     db = _open(args)
@@ -698,6 +705,12 @@ def _fail(args: argparse.Namespace, message: str) -> int:
     return 2
 
 
+def _database_errors() -> tuple[type[Exception], ...]:
+    from progress import store
+
+    return store.DatabaseError
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -707,7 +720,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(e.problems)} problem(s); nothing was imported.", file=sys.stderr)
         return 2
-    except (ProgressError, OSError, sqlite3.DatabaseError) as e:
+    except (ProgressError, OSError, *_database_errors()) as e:
         return _fail(args, str(e))
 
 

@@ -14,6 +14,8 @@ from progress.__main__ import main
 from progress.errors import ValidationError
 from progress.store import Actor
 
+pytestmark = pytest.mark.both_backends
+
 T0 = "2026-01-01T00:00:00Z"
 THERAPIST = Actor(7, "therapist", "chart")
 
@@ -29,8 +31,8 @@ def _append_events(path: str, n: int, errors) -> None:
         raise
 
 
-def test_chain_stays_linear_when_processes_append_at_once(tmp_path):
-    path = tmp_path / "audit.db"
+def test_chain_stays_linear_when_processes_append_at_once(db_target):
+    path = db_target
     db = store.open_db(path)
     store.add_patient(db, "p1", created_at=T0)
     ctx = mp.get_context("fork")
@@ -90,8 +92,7 @@ def test_access_log_lists_reads_not_writes_with_who_and_why(db):
 # -- audit verify ----------------------------------------------------------------------
 
 
-def _demo_file(tmp_path: Path) -> Path:
-    path = tmp_path / "a.db"
+def _demo_file(path: Path | str) -> Path | str:
     db = store.open_db(path)
     store.add_patient(db, "p1", created_at=T0)
     for i in range(3):
@@ -100,14 +101,22 @@ def _demo_file(tmp_path: Path) -> Path:
     return path
 
 
-def _tamper(path: Path, sql: str) -> None:
-    raw = sqlite3.connect(path)
+def _tamper(target: Path | str, sql: str) -> None:
+    """Edit behind the app's back: plain sqlite3 on the file, or psql-like as the database owner."""
+    if isinstance(target, str):
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as raw:
+            raw.execute("ALTER TABLE audit_events DISABLE TRIGGER USER")
+            raw.execute(sql)
+        return
+    raw = sqlite3.connect(target)
     raw.executescript("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;" + sql)
     raw.close()
 
 
-def test_verify_reports_an_intact_chain_with_exit_0(tmp_path, capsys):
-    path = _demo_file(tmp_path)
+def test_verify_reports_an_intact_chain_with_exit_0(db_target, capsys):
+    path = _demo_file(db_target)
     assert main(["audit", "verify", "--db", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.strip() == "Audit chain intact: 3 event(s) checked."
@@ -122,8 +131,8 @@ def test_verify_reports_an_intact_chain_with_exit_0(tmp_path, capsys):
     ],
     ids=["edited-detail", "deleted-row", "changed-user"],
 )
-def test_verify_names_the_first_broken_event_with_exit_1(tmp_path, capsys, sql, broken_at):
-    path = _demo_file(tmp_path)
+def test_verify_names_the_first_broken_event_with_exit_1(db_target, capsys, sql, broken_at):
+    path = _demo_file(db_target)
     _tamper(path, sql)
     assert main(["audit", "verify", "--db", str(path)]) == 1
     out = capsys.readouterr().out.strip()

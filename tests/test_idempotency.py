@@ -11,6 +11,8 @@ from progress.errors import ValidationError
 from progress.scoring import score
 from progress.store import Actor
 
+pytestmark = pytest.mark.both_backends
+
 T0 = "2026-12-03T09:00:00Z"
 ACTOR = Actor(None, "patient", "checkin")
 
@@ -66,8 +68,8 @@ def _resubmit(path: str, keys: list[str]) -> None:
     db.close()
 
 
-def test_processes_racing_on_the_same_keys_save_each_once(tmp_path):
-    path = tmp_path / "race.db"
+def test_processes_racing_on_the_same_keys_save_each_once(db_target):
+    path = db_target
     db = store.open_db(path)
     store.add_patient(db, "p1", created_at=T0)
     keys = [f"sub-{i}" for i in range(30)]
@@ -80,5 +82,5 @@ def test_processes_racing_on_the_same_keys_save_each_once(tmp_path):
     assert [p.exitcode for p in procs] == [0] * 4
     assert counts(db)[:2] == (30, 270)
     dupes = db.execute("SELECT COUNT(*) FROM (SELECT idempotency_key FROM assessments "
-                       "GROUP BY idempotency_key HAVING COUNT(*) > 1)").fetchone()[0]
+                       "GROUP BY idempotency_key HAVING COUNT(*) > 1) AS d").fetchone()[0]
     assert dupes == 0

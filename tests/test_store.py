@@ -1,5 +1,5 @@
-"""The SQLite store: round trips, atomic saves, safety alerts, summaries, the audit chain and
-the connection rules (WAL, foreign keys, migrations)."""
+"""The store: round trips, atomic saves, safety alerts, summaries, the audit chain and
+the connection rules (WAL, foreign keys, migrations), on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from progress.errors import NotFound, ValidationError
 from progress.model import Score
 from progress.scoring import score, score_total_only
 from progress.store import Actor
+
+pytestmark = pytest.mark.both_backends
 
 T0 = "2026-01-01T00:00:00Z"
 D = "2026-03-{:02d}T09:00:00Z".format
@@ -106,7 +108,7 @@ def test_failure_at_the_last_step_leaves_nothing_written(db, patient):
     # its answers, its safety alert and the summaries written before it.
     broken_actor = Actor(None, "therapist", None)
     before = store.patient_summary(db, patient)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(store.IntegrityError):
         store.save_assessment(db, patient, phq9(item9=3), administered_at=D(2), context="weekly",
                               actor=broken_actor)
     assert counts(db) == EMPTY
@@ -114,15 +116,15 @@ def test_failure_at_the_last_step_leaves_nothing_written(db, patient):
 
 
 def test_failed_answers_insert_rolls_back_the_assessment(db, patient):
-    # answers.value is a STRICT INTEGER column: text cannot be stored there
+    # answers.value is an INTEGER column (STRICT on SQLite): text cannot be stored there
     bad = Score("phq9", 9, "mild", flags=("item9_positive",), answers={"phq9_1": 1, "phq9_9": "x"})
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(store.DatabaseError, match="(?i)integer|bigint"):
         store.save_assessment(db, patient, bad, administered_at=D(2), context="weekly", actor=NURSE)
     assert counts(db) == EMPTY
 
 
 def test_saving_after_a_failed_save_still_works(db, patient):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(store.IntegrityError):
         store.save_assessment(db, patient, phq9(), administered_at=D(2), context="weekly",
                               actor=Actor(None, None, None))
     store.save_assessment(db, patient, phq9(), administered_at=D(3), context="weekly", actor=NURSE)
@@ -137,8 +139,8 @@ def test_saving_after_a_failed_save_still_works(db, patient):
         ({"respondent": "robot"}, ValidationError, "respondent 'robot'"),
         ({"administered_at": "2026-03-02T09:30:00"}, ValidationError, "no time-zone offset"),
         ({"administered_at": "yesterday"}, ValidationError, "not an ISO 8601"),
-        ({"infusion_id": 999}, sqlite3.IntegrityError, "FOREIGN KEY"),
-        ({"entered_by": 999}, sqlite3.IntegrityError, "FOREIGN KEY"),
+        ({"infusion_id": 999}, store.IntegrityError, "(?i)foreign key"),
+        ({"entered_by": 999}, store.IntegrityError, "(?i)foreign key"),
     ],
     ids=["unknown-patient", "bad-context", "bad-respondent", "naive-time", "not-a-time",
          "unknown-infusion", "unknown-user"],
@@ -314,15 +316,24 @@ def test_audit_events_hold_no_scores_or_answers(db, patient):
                          ids=["update", "delete"])
 def test_audit_events_are_append_only(db, patient, sql):
     make_events(db, patient, 2)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(store.IntegrityError, match="append-only"):
         db.execute(sql)
     assert counts(db)["audit_events"] == 2
     assert store.verify_audit_chain(db)[0] is True
 
 
-def tamper(path, *statements):
-    """Edit the file with plain sqlite3, as someone bypassing the app would."""
-    conn = sqlite3.connect(path)
+def tamper(target, *statements):
+    """Edit the data behind the app's back, as someone with the file (plain sqlite3) or the
+    database owner's login (psql, guard triggers switched off) would."""
+    if isinstance(target, str):  # a PostgreSQL URL
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute("ALTER TABLE audit_events DISABLE TRIGGER USER")
+            for sql in statements:
+                conn.execute(sql)
+        return
+    conn = sqlite3.connect(target)
     conn.execute("DROP TRIGGER audit_no_update")
     conn.execute("DROP TRIGGER audit_no_delete")
     for sql in statements:
@@ -342,8 +353,8 @@ def tamper(path, *statements):
     ],
     ids=["edit-detail", "edit-time", "edit-user", "delete-row", "edit-hash"],
 )
-def test_tampering_with_the_audit_file_is_detected(tmp_path, statements, broken_id, checked):
-    path = tmp_path / "clinic.db"
+def test_tampering_with_the_audit_file_is_detected(db_target, statements, broken_id, checked):
+    path = db_target
     db = store.open_db(path)
     store.add_patient(db, "p1", created_at=T0)
     make_events(db, "p1", 4)
@@ -357,8 +368,8 @@ def test_tampering_with_the_audit_file_is_detected(tmp_path, statements, broken_
         db.close()
 
 
-def test_rehashing_one_edited_row_still_breaks_the_next_link(tmp_path):
-    path = tmp_path / "clinic.db"
+def test_rehashing_one_edited_row_still_breaks_the_next_link(db_target):
+    path = db_target
     db = store.open_db(path)
     store.add_patient(db, "p1", created_at=T0)
     make_events(db, "p1", 3)
@@ -381,34 +392,39 @@ def test_rehashing_one_edited_row_still_breaks_the_next_link(tmp_path):
 
 
 def test_foreign_keys_are_enforced(db):
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(store.IntegrityError, match="(?i)foreign key"):
         db.execute("INSERT INTO infusions(patient_id, administered_at, route, phase) "
                    "VALUES ('ghost', ?, 'IV', 'induction')", [D(1)])
-    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(store.IntegrityError, match="(?i)foreign key"):
         db.execute("INSERT INTO answers(assessment_id, item_id, value) VALUES (999, 'phq9_1', 1)")
 
 
 def test_strict_tables_reject_wrong_types(db, patient):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(store.DatabaseError, match="(?i)real|double precision"):
         db.execute("INSERT INTO infusions(patient_id, administered_at, route, phase, dose_mg_per_kg) "
                    "VALUES (?, ?, 'IV', 'induction', 'lots')", [patient, D(1)])
 
 
 def test_migrate_is_idempotent(db, patient):
-    tables = sorted(r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    tables = store.schema_shape(db)["tables"]
+    assert "assessments" in tables and "audit_events" in tables
     assert store.migrate(db) == store.SCHEMA_VERSION
     assert store.migrate(db) == store.SCHEMA_VERSION
     assert store.schema_version(db) == store.SCHEMA_VERSION == len(store.MIGRATIONS)
-    assert sorted(r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")) == tables
+    assert store.schema_shape(db)["tables"] == tables
     assert store.patient_exists(db, patient)
 
 
-def test_migrate_refuses_a_newer_database(db):
-    db.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
+def test_migrate_refuses_a_newer_database(db, backend):
+    if backend == "postgresql":
+        db.execute("UPDATE schema_version SET version = ?", [store.SCHEMA_VERSION + 1])
+    else:
+        db.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
     with pytest.raises(ValidationError, match="newer"):
         store.migrate(db)
 
 
+@pytest.mark.sqlite_only  # WAL and PRAGMAs are SQLite's
 def test_file_database_uses_wal_and_foreign_keys_and_keeps_data(tmp_path):
     path = tmp_path / "sub" / "clinic.db"
     db = store.open_db(path)
@@ -427,6 +443,7 @@ def test_file_database_uses_wal_and_foreign_keys_and_keeps_data(tmp_path):
         db.close()
 
 
+@pytest.mark.sqlite_only  # PostgreSQL always enforces foreign keys (test_foreign_keys_are_enforced)
 def test_in_memory_fixture_has_foreign_keys_on(db):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 

@@ -5,7 +5,6 @@ close an alert, not even with raw SQL."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,8 @@ from progress import store
 from progress.errors import ValidationError
 from progress.scoring import score
 from progress.store import Actor
+
+pytestmark = pytest.mark.both_backends
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = "2026-03-01T08:00:00Z"
@@ -118,7 +119,7 @@ def test_a_resolved_alert_cannot_be_acknowledged_or_resolved_again(db, patient, 
 )
 def test_raw_sql_cannot_delete_or_silently_close_an_open_alert(db, patient, patient_actor, sql):
     alert_id = raise_alert(db, patient, patient_actor)
-    with pytest.raises(sqlite3.DatabaseError, match="never deleted|named clinician"):
+    with pytest.raises(store.IntegrityError, match="never deleted|named clinician"):
         db.execute(sql.format(id=alert_id))
     assert store.get_alert(db, alert_id)["status"] == "open"
 
@@ -126,10 +127,10 @@ def test_raw_sql_cannot_delete_or_silently_close_an_open_alert(db, patient, pati
 def test_raw_sql_cannot_reopen_an_alert(db, patient, patient_actor, clinician):
     alert_id = raise_alert(db, patient, patient_actor)
     store.acknowledge_alert(db, alert_id, clinician, MON)
-    with pytest.raises(sqlite3.DatabaseError, match="earlier state"):
+    with pytest.raises(store.IntegrityError, match="earlier state"):
         db.execute("UPDATE alerts SET status = 'open' WHERE id = ?", [alert_id])
     store.resolve_alert(db, alert_id, clinician, MON, NOTE)
-    with pytest.raises(sqlite3.DatabaseError, match="earlier state"):
+    with pytest.raises(store.IntegrityError, match="earlier state"):
         db.execute("UPDATE alerts SET status = 'acknowledged' WHERE id = ?", [alert_id])
 
 

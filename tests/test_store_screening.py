@@ -7,6 +7,8 @@ import pytest
 from progress import store
 from progress.errors import NotFound, ValidationError
 
+pytestmark = pytest.mark.both_backends
+
 DOC = store.Actor(None, "therapist", "test")
 
 

@@ -10,6 +10,8 @@ import pytest
 from progress import scoring, signals, store
 from progress.errors import ValidationError
 
+pytestmark = pytest.mark.both_backends
+
 
 def _phq9(total: int):
     answers = [3] * (total // 3) + ([total % 3] if total % 3 else [])

@@ -48,7 +48,7 @@ def ensure_database() -> None:
                 seconds = (datetime.now(UTC) - started).total_seconds()
                 st.session_state["demo_built"] = (
                     f"Created the demo clinic ({DEMO_PATIENTS} synthetic patients) in "
-                    f"{seconds:.1f} s at {store.default_db_path()}. Sign in with a demo account."
+                    f"{seconds:.1f} s at {store.describe_target()}. Sign in with a demo account."
                 )
     finally:
         conn.close()

@@ -41,6 +41,8 @@ from progress.store.screening import *  # noqa: F403
 from progress.store.screening import __all__ as _screening
 from progress.store.sessions import *  # noqa: F403
 from progress.store.sessions import __all__ as _sessions
+from progress.store.shape import *  # noqa: F403
+from progress.store.shape import __all__ as _shape
 from progress.store.signals import *  # noqa: F403
 from progress.store.signals import __all__ as _signals
 from progress.store.signins import *  # noqa: F403
@@ -52,4 +54,5 @@ __all__ = [
     *_schema, *_connection, *_audit, *_people, *_course, *_assessments, *_summaries,
     *_alerts, *_bulk, *_signins, *_backup, *_signals, *_exchange, *_reminders, *_screening, *_sessions,
     *_outcomes,
+    *_shape,
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -16,7 +15,12 @@ from progress.errors import NotFound, ValidationError
 from progress.model import Score
 from progress.store.alerts import create_alert
 from progress.store.audit import Actor, record_event
-from progress.store.connection import _check_choice, write_transaction
+from progress.store.connection import (
+    IntegrityError,
+    OperationalError,
+    _check_choice,
+    write_transaction,
+)
 from progress.store.people import patient_exists
 from progress.store.schema import CONTEXTS, RESPONDENTS
 from progress.store.summaries import refresh_patient, refresh_summary
@@ -78,12 +82,12 @@ def save_assessment(
         try:
             return _save(db, patient_id, score, at, context, respondent, infusion_id, entered_by,
                          total_only, actor, idempotency_key)
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             earlier = _saved_with_key(db, idempotency_key, patient_id) if idempotency_key else None
             if earlier is None:
                 raise
             return earlier  # another process saved the same submission first
-        except sqlite3.OperationalError as exc:
+        except OperationalError as exc:
             # The whole save rolled back, so trying again cannot write it twice; a person
             # should wait a little longer rather than see "database is locked".
             if "locked" not in str(exc) or attempt == LOCK_RETRIES:

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from progress.errors import ValidationError
 from progress.store.audit import verify_audit_chain
+from progress.store.pg import is_postgres
 
 COUNTED = ("patients", "users", "assessments", "answers", "alerts", "infusions", "audit_events")
 
@@ -50,7 +51,15 @@ def check_copy(path: str | Path) -> CopyCheck:
 
 
 def backup_to(db: sqlite_utils.Database, target: str | Path) -> CopyCheck:
-    """Copy the open database ``db`` to ``target`` (which must not exist) and check the copy."""
+    """Copy the open database ``db`` to ``target`` (which must not exist) and check the copy.
+
+    SQLite only: a PostgreSQL database is backed up with the server's own tools."""
+    if is_postgres(db):
+        raise ValidationError(
+            "This database is PostgreSQL: back it up with pg_dump (e.g. pg_dump --format=custom "
+            "--file=progress.dump \"$PROGRESS_DATABASE_URL\") or the server's continuous "
+            "archiving, and restore with pg_restore. The built-in backup copies SQLite files only."
+        )
     return _copy(db.conn, Path(target))
 
 

@@ -18,6 +18,7 @@ from progress.store.audit import Actor, _audit_hash
 from progress.store.schema import GENESIS_HASH
 from progress.store.summaries import refresh_patient
 from progress.timeutil import to_iso
+from progress.store.pg import advance_ids
 
 
 def bulk_insert_assessments(
@@ -56,6 +57,7 @@ def bulk_insert_assessments(
     conn.executemany(
         f"INSERT INTO assessments(id, {assessment_cols}) VALUES ({','.join('?' * 16)})", a_rows
     )
+    advance_ids(db, "assessments")  # explicit ids: PostgreSQL's identity must move past them
     conn.executemany("INSERT INTO answers(assessment_id, item_id, value) VALUES (?,?,?)", x_rows)
     conn.executemany(
         "INSERT INTO alerts(patient_id, assessment_id, kind, severity, reason, created_at) "
@@ -83,6 +85,7 @@ def bulk_insert_infusions(db: sqlite_utils.Database, rows: Sequence[dict[str, An
         "dose_mg, phase, side_effects) VALUES (?,?,?,?,?,?,?,?,?)",
         values,
     )
+    advance_ids(db, "infusions")
     return [v[0] for v in values]
 
 

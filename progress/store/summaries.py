@@ -31,9 +31,15 @@ def refresh_summary(db: sqlite_utils.Database, patient_id: str, instrument_id: s
     ).fetchone()[0]
     s = metrics.summarize(instrument, [(a, t) for a, t in series], first)
     db.execute(
-        "INSERT OR REPLACE INTO summaries(patient_id, instrument, n, baseline_total, baseline_at, "
+        "INSERT INTO summaries(patient_id, instrument, n, baseline_total, baseline_at, "
         "latest_total, latest_at, latest_band, nadir_total, nadir_at, change, pct_change, status, "
-        "reliable) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "reliable) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(patient_id, instrument) DO UPDATE SET n = excluded.n, "
+        "baseline_total = excluded.baseline_total, baseline_at = excluded.baseline_at, "
+        "latest_total = excluded.latest_total, latest_at = excluded.latest_at, "
+        "latest_band = excluded.latest_band, nadir_total = excluded.nadir_total, "
+        "nadir_at = excluded.nadir_at, change = excluded.change, pct_change = excluded.pct_change, "
+        "status = excluded.status, reliable = excluded.reliable",
         [
             patient_id, instrument_id, s.n, s.baseline_total, s.baseline_at, s.latest_total,
             s.latest_at, s.latest_band, s.nadir_total, s.nadir_at, s.change, s.pct_change,
