@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from progress import relapse
-from progress.relapse import PHQ9_ANALOGUE as PHQ, SUSTAIN1_MADRS as MADRS
+from progress.relapse import PHQ9_ANALOGUE as PHQ
+from progress.relapse import SUSTAIN1_MADRS as MADRS
 
 
 def _days(*pairs):

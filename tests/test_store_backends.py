@@ -193,6 +193,14 @@ def test_the_demo_clinic_reads_back_the_same_on_both_backends(db):
             pg_rows, sqlite_rows = read(db), read(sqlite)
             assert len(pg_rows) == len(sqlite_rows)
             assert pg_rows.astype(str).equals(sqlite_rows.astype(str))
+        from progress import cohort
+        for axis in ("week", "infusion"):  # the cohort view: numbers, flags and the points matrix
+            flt = store.CohortFilter(indication="depression")
+            views = [store.cohort_view(d, "phq9", flt, axis=axis, active_since="2026-11-01") for d in (db, sqlite)]
+            assert len(views[0]) == len(views[1]) > 0
+            assert views[0].frame.equals(views[1].frame)
+            assert (views[0].points.tobytes() == views[1].points.tobytes())
+            assert cohort.view_trajectory(views[0]).equals(cohort.view_trajectory(views[1]))
         assert store.exchange_assessments(db) == store.exchange_assessments(sqlite)
         assert store.verify_audit_chain(db) == store.verify_audit_chain(sqlite)
         assert store.verify_audit_chain(db)[0] is True

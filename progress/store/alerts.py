@@ -169,7 +169,37 @@ def alert_history(db: sqlite_utils.Database, alert_id: int) -> pd.DataFrame:
     )
 
 
+def mark_acknowledged(db: sqlite_utils.Database, acks: Sequence[tuple[str, int, Actor]]) -> dict[int, tuple[str, str]]:
+    """Set many open alerts to acknowledged, each ``(at, alert_id, actor)``, after checking
+    every move against the lifecycle; returns ``{alert_id: (patient_id, old status)}``. For the
+    bulk demo load only (``bulk_acknowledge_alerts`` adds the audit rows and refreshes): the one
+    place besides :func:`acknowledge_alert` that writes an alert's state. Nothing is written
+    when any alert is unknown, not open or listed twice."""
+    ids = [alert_id for _, alert_id, _ in acks]
+    rows: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        rows.update(
+            (r[0], (r[1], r[2])) for r in db.execute(
+                f"SELECT id, patient_id, status FROM alerts WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            )
+        )
+    for alert_id in ids:
+        if alert_id not in rows:
+            raise NotFound(f"No alert with id {alert_id}.")
+        rules.next_state(rows[alert_id][1], "acknowledge")
+    if len(set(ids)) != len(ids):
+        raise ValidationError("An alert can be acknowledged once.")
+    db.conn.executemany(
+        "UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ? "
+        "WHERE id = ?",
+        [(actor.user_id, to_iso(at), alert_id) for at, alert_id, actor in acks],
+    )
+    return rows
+
+
 __all__ = [
-    'create_alert', 'list_alerts', 'get_alert', 'acknowledge_alert', 'resolve_alert',
+    'mark_acknowledged', 'create_alert', 'list_alerts', 'get_alert', 'acknowledge_alert', 'resolve_alert',
     'escalation_rule', 'escalation_due', 'escalate_due_alerts', 'alert_history',
 ]

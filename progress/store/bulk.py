@@ -9,16 +9,16 @@ from typing import Any
 
 import sqlite_utils
 
-from progress import alerts as rules
 from progress import instruments
-from progress.errors import NotFound, ValidationError
+from progress.errors import ValidationError
 from progress.model import Score
+from progress.store.alerts import mark_acknowledged
 from progress.store.assessments import _safety_alert
 from progress.store.audit import Actor, _audit_hash
+from progress.store.pg import advance_ids
 from progress.store.schema import GENESIS_HASH
 from progress.store.summaries import refresh_patient
 from progress.timeutil import to_iso
-from progress.store.pg import advance_ids
 
 
 def bulk_insert_assessments(
@@ -120,28 +120,8 @@ def bulk_acknowledge_alerts(
     """
     if not acks:
         return
-    ids = [alert_id for _, alert_id, _ in acks]
-    rows: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
-        rows.update(
-            (r[0], (r[1], r[2])) for r in db.execute(
-                f"SELECT id, patient_id, status FROM alerts WHERE id IN ({','.join('?' * len(part))})",
-                part,
-            )
-        )
-    for alert_id in ids:
-        if alert_id not in rows:
-            raise NotFound(f"No alert with id {alert_id}.")
-        rules.next_state(rows[alert_id][1], "acknowledge")
-    if len(set(ids)) != len(ids):
-        raise ValidationError("An alert can be acknowledged once.")
+    rows = mark_acknowledged(db, acks)  # checked and written by the alerts store
     conn = db.conn
-    conn.executemany(
-        "UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ? "
-        "WHERE id = ?",
-        [(actor.user_id, to_iso(at), alert_id) for at, alert_id, actor in acks],
-    )
     prev_row = db.execute("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
     prev = prev_row[0] if prev_row else GENESIS_HASH
     events = []
@@ -193,6 +173,7 @@ def bulk_acknowledge_alerts(
         moves.extend(zip(now, held.get(pid, []), strict=True))
     conn.executemany("UPDATE signals SET id = ? WHERE id = ?", [(-new, old) for old, new in moves])
     conn.executemany("UPDATE signals SET id = ? WHERE id = ?", [(new, -new) for _, new in moves])
+    advance_ids(db, "signals")  # ids set by hand: PostgreSQL's identity must move past them
 
 
 def export_rows(db: sqlite_utils.Database, table: str) -> Iterable[dict]:

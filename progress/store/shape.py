@@ -8,12 +8,13 @@ import sqlite_utils
 
 from progress.store.pg import is_postgres
 
-_TYPES = {"bigint": "integer", "integer": "integer", "text": "text", "double precision": "real", "real": "real"}
+_TYPES = {"bigint": "integer", "integer": "integer", "text": "text", "double precision": "real", "real": "real",
+          "blob": "bytes", "bytea": "bytes"}
 
 
 def schema_shape(db: sqlite_utils.Database) -> dict:
     """``{"tables": {table: [(column, type, not_null), ...]}, "indexes": {name: (table,
-    (columns...), unique)}, "triggers": {names}}``. Types are integer, text or real; primary-key
+    (columns...), unique)}, "triggers": {names}}``. Types are integer, text, real or bytes; primary-key
     columns count as not null; bookkeeping (sqlite_*, schema_version) and the indexes that
     back a PRIMARY KEY or UNIQUE constraint are left out."""
     return _pg_shape(db) if is_postgres(db) else _sqlite_shape(db)
