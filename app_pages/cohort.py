@@ -46,10 +46,11 @@ flt = store.CohortFilter(
     clinician=None if clinician == "All" else clinician,
 )
 axis = "infusion" if st.session_state.get("co_align") == "Infusion number" else "week"
-rows_in_view = store.cohort_view(  # one numeric row per patient in view
+chunks = store.cohort_chunks(  # numeric rows, 2,000 patients at a time: memory stays flat
     conn, instrument_id, flt, axis=axis, active_since=(today - timedelta(days=30)).isoformat()
 )
-view = cohort.view_overview(rows_in_view)
+figures = cohort.totals(chunks, inst, axis, store.INDICATIONS, as_of=context.now_iso())
+view = figures.overview
 
 m = st.columns(5)
 m[0].metric("Patients in view", view["patients"], help=f"of {store.clinic_size(conn)} in the clinic")
@@ -65,7 +66,7 @@ if view["patients"] == 0:
 left, right = st.columns(2)
 with left:
     st.subheader(f"{inst.short_name}: response and remission")
-    table = cohort.view_rates(inst, rows_in_view)
+    table = figures.rates
     if table.empty or table["denominator"].sum() == 0:
         empty_state("Not enough paired scores for these filters.")
     else:
@@ -81,18 +82,17 @@ with left:
 with right:
     st.subheader("Trajectory from the first infusion")
     align = st.segmented_control("Align to", ["Weeks", "Infusion number"], default="Weeks", key="co_align")
-    summary = cohort.view_trajectory(rows_in_view)
+    summary = figures.trajectory()
     st.plotly_chart(charts.cohort_trajectory(None, inst, x=axis, summary=summary), key="co_trajectory", width="stretch")
     st.caption("Median (line), interquartile range (band) and mean (dashed); points with fewer than 3 patients are hidden.")
 
 st.subheader("By indication")
 rows = []
 for ind in store.INDICATIONS:
-    sub = cohort.with_indication(rows_in_view, ind)
-    if not len(sub):
+    counts = figures.by_indication[ind]
+    if counts["patients"] == 0:
         continue
-    counts = cohort.view_overview(sub)
-    t = cohort.view_rates(inst, sub)
+    t = counts["rates"]
     first = t[t["label"].str.startswith("Response · End")]
     rows.append({
         "Indication": ind,
@@ -104,7 +104,7 @@ for ind in store.INDICATIONS:
 st.dataframe(rows, hide_index=True, width="stretch")
 
 st.subheader("NHS Talking Therapies outcomes (PHQ-9 and GAD-7)")
-tt_rates = cohort.view_talking_therapies(rows_in_view)
+tt_rates = figures.tt
 st.dataframe(
     [
         {"Outcome": r.label, "Patients": f"{r.numerator}/{r.denominator}",
@@ -122,13 +122,14 @@ st.caption(
 st.subheader("Durability of response, boosters and review prompts")
 d1, d2 = st.columns([3, 2])
 with d1:
-    times = cohort.view_durability(rows_in_view)
-    if times.empty:
+    days, relapsed_flags, weights = figures.durability()
+    if not days:
         empty_state("No patient in view has responded yet.")
     else:
-        curve = survival.kaplan_meier(times["days"].tolist(), times["relapsed"].tolist())
+        curve = survival.kaplan_meier(days, relapsed_flags, weights)
         median = survival.median_time(curve)
-        responders, relapsed = len(times), int(times["relapsed"].sum())
+        responders = sum(weights)
+        relapsed = sum(w for r, w in zip(relapsed_flags, weights, strict=True) if r)
         st.plotly_chart(charts_outcomes.km_figure(curve, label="PHQ-9 responders"), key="co_km", width="stretch")
         st.caption(
             f"Kaplan-Meier estimate over {responders} PHQ-9 responders ({relapsed} with a "
@@ -138,7 +139,7 @@ with d1:
             "the event is the first booster-review prompt after it (a review prompt, not a confirmed relapse)."
         )
 with d2:
-    given, years = cohort.view_follow_up(rows_in_view, as_of=context.now_iso())
+    given, years = figures.boosters, figures.years
     st.metric(
         "Boosters per patient-year", f"{given / years:.2f}" if years > 0 else "—",
         help=f"{given} booster infusions over {years:.1f} patient-years (first infusion to last check-in)",

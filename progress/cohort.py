@@ -13,8 +13,9 @@ Definitions (clinical-reference.md 2.1, 2.5):
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -385,3 +386,108 @@ def view_follow_up(view: CohortView, *, as_of: str) -> tuple[int, float]:
         if since is not None:  # no check-in yet: followed until now
             days += max(0.0, _day_offset(as_of, since))
     return int(f.loc[started, "n_boosters"].fillna(0).sum()), days / 365.25
+
+
+def quantiles_from_histogram(values: Sequence[float], counts: Sequence[int], qs: Sequence[float]) -> list[float]:
+    """Linear-interpolation quantiles (Hyndman-Fan type 7, numpy's default) of the sample in
+    which ``values[i]`` (ascending) occurs ``counts[i]`` times, without expanding it."""
+    ends = list(itertools.accumulate(counts))
+    n = ends[-1]
+
+    def order_stat(k: int) -> float:  # the k-th smallest, 0-based
+        return values[bisect.bisect_right(ends, k)]
+
+    out = []
+    for q in qs:
+        pos = q * (n - 1)
+        lo = math.floor(pos)
+        a = order_stat(lo)
+        out.append(a if lo + 1 >= n else a + (order_stat(lo + 1) - a) * (pos - lo))
+    return out
+
+
+class CohortTotals:
+    """Every cohort figure, accumulated chunk by chunk from ``store.cohort_chunks``: counts are
+    summed, and what needs the whole distribution (trajectory quartiles, the durability curve)
+    is kept as counts per distinct value, so memory is bounded by the values a measure can take,
+    not by the number of patients."""
+
+    def __init__(self, instrument: Instrument, axis: str, indications: Sequence[str], *, as_of: str) -> None:
+        self.instrument, self.axis, self.as_of = instrument, axis, as_of
+        self.indications = tuple(indications)
+        self.overview: dict = {}
+        self.rates: pd.DataFrame | None = None
+        self.tt: pd.DataFrame | None = None
+        self.by_indication: dict[str, dict] = {}
+        self.boosters, self.years = 0, 0.0
+        self.km: dict[tuple[float, bool], int] = {}
+        self.points: list[dict[float, int]] = [{} for _ in range(_WIDTH[axis])]
+
+    @staticmethod
+    def _sum_tables(a: pd.DataFrame | None, b: pd.DataFrame) -> pd.DataFrame:
+        if a is None:
+            return b.reset_index(drop=True)
+        out = a.copy()
+        out[["numerator", "denominator"]] = a[["numerator", "denominator"]].to_numpy() + b[["numerator", "denominator"]].to_numpy()
+        return out
+
+    def add(self, view: CohortView) -> CohortTotals:
+        o = view_overview(view)
+        for k, v in o.items():
+            if k == "open_prompts":
+                prompts = self.overview.setdefault(k, {})
+                for kind, n in v.items():
+                    prompts[kind] = prompts.get(kind, 0) + n
+            else:
+                self.overview[k] = self.overview.get(k, 0) + v
+        self.rates = self._sum_tables(self.rates, view_rates(self.instrument, view))
+        self.tt = self._sum_tables(self.tt, view_talking_therapies(view))
+        for ind in self.indications:
+            sub = with_indication(view, ind)
+            row = self.by_indication.setdefault(ind, {"patients": 0, "boosters": 0, "open_alerts": 0, "rates": None})
+            if len(sub):
+                so = view_overview(sub)
+                row["patients"] += so["patients"]
+                row["boosters"] += so["boosters"]
+                row["open_alerts"] += so["open_alerts"]
+                row["rates"] = self._sum_tables(row["rates"], view_rates(self.instrument, sub))
+        given, years = view_follow_up(view, as_of=self.as_of)
+        self.boosters += given
+        self.years += years
+        d = view_durability(view)
+        for key, n in d.value_counts(["days", "relapsed"]).items():
+            self.km[(float(key[0]), bool(key[1]))] = self.km.get((float(key[0]), bool(key[1])), 0) + int(n)
+        for j in range(view.points.shape[1]):
+            col = view.points[:, j]
+            values, counts = np.unique(col[~np.isnan(col)], return_counts=True)
+            hist = self.points[j]
+            for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+                hist[v] = hist.get(v, 0) + c
+        return self
+
+    def trajectory(self, *, min_n: int = 3) -> pd.DataFrame:
+        """As :func:`view_trajectory` over every chunk added."""
+        out = []
+        for j, hist in enumerate(self.points):
+            n = sum(hist.values())
+            if n < min_n:
+                continue
+            values = sorted(hist)
+            counts = [hist[v] for v in values]
+            q25, median, q75 = quantiles_from_histogram(values, counts, (0.25, 0.5, 0.75))
+            mean = sum(v * c for v, c in zip(values, counts, strict=True)) / n
+            out.append((_START[self.axis] + j, n, median, q25, q75, mean))
+        return pd.DataFrame(out, columns=["x", "n", "median", "q25", "q75", "mean"])
+
+    def durability(self) -> tuple[list[float], list[bool], list[int]]:
+        """(days, relapsed, patients) per distinct pair, for ``survival.kaplan_meier``."""
+        keys = sorted(self.km)
+        return [k[0] for k in keys], [k[1] for k in keys], [self.km[k] for k in keys]
+
+
+def totals(chunks: Iterable[CohortView], instrument: Instrument, axis: str, indications: Sequence[str], *, as_of: str) -> CohortTotals:
+    """Accumulate every chunk of the store's cohort view into a :class:`CohortTotals`."""
+    out = CohortTotals(instrument, axis, indications, as_of=as_of)
+    for chunk in chunks:
+        out.add(chunk)
+    return out

@@ -169,3 +169,43 @@ def test_migrating_an_older_database_fills_the_points(tmp_path):
     assert expected[0] > 0
     assert db.execute("SELECT COUNT(*), SUM(LENGTH(weeks)) FROM cohort_points").fetchone() == expected
     db.close()
+
+
+@pytest.mark.parametrize("axis", ["week", "infusion"])
+def test_chunked_totals_equal_the_whole_view(conn, axis):
+    """The page reads the view 2,000 patients at a time; with chunks of 7 every figure is the
+    same as from the whole view at once (sums, and quartiles from counts per value)."""
+    inst = REGISTRY["phq9"]
+    for flt in _filters(conn):
+        whole = store.cohort_view(conn, "phq9", flt, axis=axis, active_since="2026-01-01")
+        chunks = list(store.cohort_chunks(conn, "phq9", flt, axis=axis, active_since="2026-01-01", size=7))
+        assert sum(len(c) for c in chunks) == len(whole)
+        t = cohort.totals(chunks, inst, axis, store.INDICATIONS, as_of=AS_OF)
+        assert t.overview == cohort.view_overview(whole)
+        pd.testing.assert_frame_equal(t.rates, cohort.view_rates(inst, whole), check_dtype=False)
+        pd.testing.assert_frame_equal(t.tt, cohort.view_talking_therapies(whole), check_dtype=False)
+        assert (t.boosters, t.years) == (cohort.view_follow_up(whole, as_of=AS_OF)[0], pytest.approx(cohort.view_follow_up(whole, as_of=AS_OF)[1]))
+        expected = cohort.view_trajectory(whole)
+        got = t.trajectory()
+        assert got["x"].tolist() == expected["x"].tolist() and got["n"].tolist() == expected["n"].tolist()
+        for col in ("median", "q25", "q75", "mean"):
+            assert got[col].tolist() == pytest.approx(expected[col].tolist(), abs=1e-9)
+        d = cohort.view_durability(whole)
+        days, relapsed, weights = t.durability()
+        pd.testing.assert_frame_equal(
+            survival.kaplan_meier(days, relapsed, weights),
+            survival.kaplan_meier(d["days"].tolist(), d["relapsed"].tolist()),
+        )
+        for ind in store.INDICATIONS:
+            sub = cohort.with_indication(whole, ind)
+            assert t.by_indication[ind]["patients"] == len(sub)
+            if len(sub):
+                pd.testing.assert_frame_equal(t.by_indication[ind]["rates"], cohort.view_rates(inst, sub), check_dtype=False)
+
+
+def test_quantiles_from_counts_match_numpy():
+    rng = np.random.default_rng(3)
+    sample = rng.integers(0, 28, size=501) / rng.choice([1, 2, 3], size=501)
+    values, counts = np.unique(sample, return_counts=True)
+    qs = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)
+    assert cohort.quantiles_from_histogram(values.tolist(), counts.tolist(), qs) == pytest.approx(np.quantile(sample, qs).tolist(), abs=1e-12)

@@ -9,6 +9,7 @@ indication, route, clinician) select patients, and a page reads each selected pa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -144,10 +145,21 @@ def cohort_view(
     db: sqlite_utils.Database, instrument_id: str, flt: CohortFilter | None = None, *,
     axis: str = "week", active_since: str = "",
 ) -> cohort.CohortView:
+    """All patients in view at once (tests, small clinics); pages use :func:`cohort_chunks`."""
+    chunks = list(cohort_chunks(db, instrument_id, flt, axis=axis, active_since=active_since, size=1 << 30))
+    return chunks[0]
+
+
+def cohort_chunks(
+    db: sqlite_utils.Database, instrument_id: str, flt: CohortFilter | None = None, *,
+    axis: str = "week", active_since: str = "", size: int = 2000,
+) -> Iterator[cohort.CohortView]:
     """What every cohort figure needs for ``instrument_id``, for the patients in view: one
     numeric row per patient (no text to convert), the per-x means on ``axis`` ('week' or
     'infusion') as one float64 matrix, and 0/1 flags for open prompts by kind and for each
-    indication; aggregate it with :mod:`progress.cohort` (``view_*`` functions)."""
+    indication; aggregate it with :mod:`progress.cohort` (``view_*`` functions, or
+    :class:`progress.cohort.CohortTotals` chunk by chunk). Read ``size`` patients at a time, so
+    a page's memory stays the same however large the clinic; at least one (maybe empty) chunk."""
     if axis not in cohort.AXES:
         raise ValueError(f"axis must be one of {cohort.AXES}")
     where, params = (flt or CohortFilter()).where()
@@ -174,9 +186,16 @@ def cohort_view(
             WHERE {where}""",
         [active_since, instrument_id, *params],
     )
-    return cohort.CohortView.from_rows(
-        cur.fetchall(), columns=_VIEW_COLUMNS, prompts=kinds, indications=INDICATIONS, axis=axis,
-    )
+    first = True
+    while True:
+        rows = cur.fetchmany(size)
+        if rows or first:
+            yield cohort.CohortView.from_rows(
+                rows, columns=_VIEW_COLUMNS, prompts=kinds, indications=INDICATIONS, axis=axis,
+            )
+        first = False
+        if len(rows) < size:
+            return
 
 
 def cohort_clinicians(db: sqlite_utils.Database) -> list[str]:
@@ -191,4 +210,4 @@ def clinic_size(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT COUNT(*) FROM patients").fetchone()[0]
 
 
-__all__ = ["CohortFilter", "refresh_outcomes", "cohort_view", "cohort_clinicians", "clinic_size"]
+__all__ = ["CohortFilter", "refresh_outcomes", "cohort_view", "cohort_chunks", "cohort_clinicians", "clinic_size"]

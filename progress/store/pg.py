@@ -109,6 +109,9 @@ class PgCursor:
     def fetchall(self):
         return self._cur.fetchall() if self.description is not None else []
 
+    def fetchmany(self, size: int):
+        return self._cur.fetchmany(size) if self.description is not None else []
+
     def __iter__(self):
         return iter(self.fetchall())
 
