@@ -6,6 +6,8 @@ patient and locks after it. Screenshots go to screenshots/ (SCREENSHOT_DIR to ch
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from progress import store
@@ -98,8 +100,8 @@ def test_item9_crisis_panel_then_the_therapist_acknowledges_and_resolves(app_url
         click(page, f"ack_{alert_id}")
         no_exceptions(page)
         sync_api.expect(card.get_by_text("Acknowledged by")).to_be_visible()
-        card.get_by_text("Resolve with a note").click()
-        page.wait_for_timeout(300)
+        card.get_by_text("Resolve with a note").click()  # the form is built once it opens (a rerun)
+        sync_api.expect(page.locator(f".st-key-res_method_{alert_id}")).to_be_visible(timeout=15000)
         choose(page, f"res_method_{alert_id}", "C-SSRS screener")
         choose(page, f"res_level_{alert_id}", "low")
         choose(page, f"res_disp_{alert_id}", "urgent appointment")
@@ -112,8 +114,8 @@ def test_item9_crisis_panel_then_the_therapist_acknowledges_and_resolves(app_url
         page.locator(".st-key-alerts_status").get_by_text("Resolved").click()
         settle(page)
         card = page.locator(f".st-key-alert_{alert_id}")
-        card.get_by_text("History (audit trail)").click()
-        page.wait_for_timeout(300)
+        card.get_by_text("History (audit trail)").click()  # read once it opens (a rerun)
+        sync_api.expect(card.locator("strong", has_text=re.compile("^Raised$"))).to_be_visible(timeout=15000)
         text = card.inner_text()
         for step in ("Raised", "Acknowledged", "Resolved", "urgent appointment", "seen tomorrow"):
             assert step in text, step
