@@ -1,5 +1,11 @@
 """Cohort outcomes for clinic leads: rates with their denominators, and aligned trajectories.
 
+Two layers. The functions on assessment-level frames (:func:`rates`, :func:`trajectory_by_week`,
+:func:`talking_therapies_rates`, ...) state each definition plainly; they are the reference the
+tests hold the fast path to. The fast path is what pages and reports use at any clinic size:
+:func:`patient_points` (one patient's contribution, kept by the store on every write) and the
+``view_*`` functions and :class:`CohortTotals` over the store's per-patient cohort rows.
+
 Definitions (clinical-reference.md 2.1, 2.5):
 - baseline: the last score at or before the first infusion [S38].
 - end of induction: the score nearest to 14-31 days after the last induction infusion,
@@ -348,6 +354,7 @@ def view_overview(view: CohortView) -> dict:
     f = view.frame
     return {
         "patients": len(f),
+        "started": int(f["started"].sum()),
         "active": int(f["active"].sum()),
         "completed_induction": int((f["n_induction"].fillna(0) >= 4).sum()),
         "boosters": int(f["n_boosters"].fillna(0).sum()),

@@ -212,19 +212,19 @@ def session_summary_pdf(db: sqlite_utils.Database, patient_id: str, *, as_of: st
 def cohort_report_pdf(db: sqlite_utils.Database, *, as_of: str,
                       instrument_ids: Sequence[str] = ("phq9", "gad7")) -> bytes:
     """Cohort outcomes for leads: rates with numerators, denominators and definitions."""
-    patients = store.cohort_patients(db)
+    clinic = cohort.totals(store.cohort_chunks(db, instrument_ids[0]), instruments.get(instrument_ids[0]),
+                           "week", (), as_of=as_of).overview  # per-patient rows, never a scan
     width = PAGE[0] - 2 * MARGIN
     story: list = [
         Paragraph("Cohort outcomes", H1),
         Paragraph(f"Prepared {_text(as_of.replace('T', ' ').replace('Z', ' UTC'))}. De-identified: "
-                  f"counts only, no patient ids. Patients in the clinic: <b>{len(patients)}</b>; "
-                  f"with at least one infusion: <b>{int(patients['first_infusion_at'].notna().sum())}</b>.",
+                  f"counts only, no patient ids. Patients in the clinic: <b>{clinic['patients']}</b>; "
+                  f"with at least one infusion: <b>{clinic['started']}</b>.",
                   BODY),
     ]
     for instrument_id in instrument_ids:
         inst = instruments.get(instrument_id)
-        scores = store.cohort_scores(db, instrument_id)
-        table = cohort.rates(inst, scores, patients)
+        table = cohort.totals(store.cohort_chunks(db, instrument_id), inst, "week", (), as_of=as_of).rates
         story.append(Paragraph(f"{inst.short_name} ({_text(inst.name)})", H2))
         rows = [["Outcome and time point", "Patients", "Of (denominator)", "Rate"]]
         for r in table.itertuples():
