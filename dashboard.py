@@ -31,30 +31,33 @@ PAGES = {
     "audit": ("app_pages/audit.py", "Audit trail", ":material/policy:"),
 }
 
-context.ensure_database()
-conn = context.db()
-user = context.current_user(conn)
-st.set_page_config(
-    page_title="Ketamine clinic progress",
-    page_icon=":material/monitoring:",
-    layout="centered" if user is None or user.role == "patient" or tablet.active() else "wide",
-)
+try:  # one connection per run, closed however the run ends (st.stop, st.rerun, an error)
+    context.ensure_database()
+    conn = context.db()
+    user = context.current_user(conn)
+    st.set_page_config(
+        page_title="Ketamine clinic progress",
+        page_icon=":material/monitoring:",
+        layout="centered" if user is None or user.role == "patient" or tablet.active() else "wide",
+    )
 
-if user is None:
-    nav = st.navigation([st.Page(HERE / "app_pages/signin.py", title="Sign in", default=True)], position="hidden")
-elif tablet.active():  # a clinic tablet in a patient's hands: the check-in only, no way out but Stop
-    nav = st.navigation([st.Page(HERE / PAGES["tablet"][0], title="Check-in", url_path="tablet", default=True)], position="hidden")
-    context.session_watch()  # a tablet left mid-check-in is signed out and cleared like any screen
-else:
-    pages = [
-        st.Page(HERE / PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key, default=i == 0)
-        for i, key in enumerate(ROLE_PAGES[user.role])
-    ]
-    nav = st.navigation(pages)
-    with st.sidebar:
-        st.caption(f"Signed in as **{user.display_name}** ({user.role})")
-        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-            context.sign_out(conn)
-            st.rerun()
-    context.session_watch()  # signs out an idle screen even when nobody touches it
-nav.run()
+    if user is None:
+        nav = st.navigation([st.Page(HERE / "app_pages/signin.py", title="Sign in", default=True)], position="hidden")
+    elif tablet.active():  # a clinic tablet in a patient's hands: the check-in only, no way out but Stop
+        nav = st.navigation([st.Page(HERE / PAGES["tablet"][0], title="Check-in", url_path="tablet", default=True)], position="hidden")
+        context.session_watch()  # a tablet left mid-check-in is signed out and cleared like any screen
+    else:
+        pages = [
+            st.Page(HERE / PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key, default=i == 0)
+            for i, key in enumerate(ROLE_PAGES[user.role])
+        ]
+        nav = st.navigation(pages)
+        with st.sidebar:
+            st.caption(f"Signed in as **{user.display_name}** ({user.role})")
+            if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+                context.sign_out(conn)
+                st.rerun()
+        context.session_watch()  # signs out an idle screen even when nobody touches it
+    nav.run()
+finally:
+    context.end_run()

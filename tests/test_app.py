@@ -335,3 +335,32 @@ def test_a_long_alert_list_is_drawn_a_page_at_a_time_open_ones_first(conn):
     assert len(cards) == min(25, int((todo["status"] == "open").sum()))  # open ones first
     at.button(key="alerts_more").click().run()
     assert texts(at).count("· patient `") == min(50, len(todo))
+
+
+def test_every_page_run_closes_the_connections_it_opens(conn, monkeypatch):
+    """One connection per run, closed when the run ends: a PostgreSQL server would otherwise
+    run out of connections (found by the scale benchmark: 'too many clients already')."""
+    opened, closed = [], []
+    real_open = store.open_db
+
+    def tracking_open(*args, **kwargs):
+        db = real_open(*args, **kwargs)
+        opened.append(db)
+        real_close = db.close
+
+        def close():
+            closed.append(db)
+            real_close()
+
+        db.close = close
+        return db
+
+    monkeypatch.setattr(store, "open_db", tracking_open)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["user_id"] = user_id(conn, "therapist")
+    at.run()
+    for page in ("caseload", "chart", "alerts", "due"):
+        at.switch_page(PAGE_FILES[page]).run()
+        assert not at.exception
+    assert len(opened) >= 5
+    assert [id(d) for d in opened if d not in closed] == []
