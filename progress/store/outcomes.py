@@ -78,14 +78,17 @@ def refresh_outcomes(db: sqlite_utils.Database, patient_id: str) -> None:
     by_instrument: dict[str, list[tuple[str, float]]] = {}
     for inst, at, total in rows:
         by_instrument.setdefault(inst, []).append((at, total))
-    baselines = dict(db.execute(
-        "SELECT instrument, baseline_total FROM summaries WHERE patient_id = ?", [patient_id]
-    ).fetchall())
+    summaries = {
+        inst: (base, latest)
+        for inst, base, latest in db.execute(
+            "SELECT instrument, baseline_total, latest_total FROM summaries WHERE patient_id = ?", [patient_id]
+        )
+    }
     point_rows = []
     for inst, series in by_instrument.items():
         at_window, means = cohort.patient_points(series, first, last_induction, times)
         point_rows.append((
-            patient_id, inst, baselines.get(inst) if first is not None else None,
+            patient_id, inst, summaries.get(inst, (None, None))[0] if first is not None else None,
             *(at_window.get(w.label) for w in cohort.WINDOWS),
             cohort.pack_points(means["week"], "week"), cohort.pack_points(means["infusion"], "infusion"),
         ))
@@ -105,15 +108,7 @@ def refresh_outcomes(db: sqlite_utils.Database, patient_id: str) -> None:
     end = relapse_at or last_at
     response_days = round(max(0.0, cohort._day_offset(end, response_at))) if response_at and end else None
     follow_days = max(0.0, cohort._day_offset(last_at, first)) if first and last_at else None
-    paired = {
-        inst: (base, latest)
-        for inst, base, latest in db.execute(
-            "SELECT instrument, baseline_total, latest_total FROM summaries WHERE patient_id = ? "
-            "AND baseline_total IS NOT NULL",
-            [patient_id],
-        )
-        if inst in tt.MEASURES
-    }
+    paired = {m: v for m, v in summaries.items() if m in tt.MEASURES and v[0] is not None}
     outcome = None
     if (n_infusions or 0) >= 2 and paired:  # a finished course: at least two appointments [S48b]
         outcome = tt.paired_outcome({m: v[0] for m, v in paired.items()}, {m: v[1] for m, v in paired.items()})
