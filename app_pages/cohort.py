@@ -92,7 +92,7 @@ for ind in store.INDICATIONS:
     counts = figures.by_indication[ind]
     if counts["patients"] == 0:
         continue
-    t = counts["rates"]
+    t = figures.indication_rates(ind)
     first = t[t["label"].str.startswith("Response · End")]
     rows.append({
         "Indication": ind,

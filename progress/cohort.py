@@ -271,128 +271,153 @@ def pack_points(means: dict[int, float], axis: str) -> bytes:
 
 @dataclass(frozen=True)
 class CohortView:
-    """The patients in view as the store reads them (``store.cohort_view``): ``frame`` holds
-    numeric columns only (plus ``prompt_<kind>`` and ``ind_<indication>`` 0/1 flags),
-    ``points`` the per-x means (one row per patient, NaN where none), ``unfollowed`` the first
-    infusion of patients with no check-in yet (else None)."""
+    """The patients in view as the store reads them (``store.cohort_view``/``cohort_chunks``):
+    ``cols`` holds one numpy array per numeric column (NaN for NULL; plus ``prompt_<kind>`` and
+    ``ind_<indication>`` 0/1 flags), ``points`` the per-x means (one row per patient, NaN where
+    none), ``unfollowed`` the first infusions of the view's patients with no check-in yet (on
+    the first chunk only; a subset has none: it is only read for the follow-up time).
+    Plain arrays, not a DataFrame: every figure is a handful of vector operations per chunk."""
 
-    frame: pd.DataFrame
+    cols: dict[str, np.ndarray]
     points: np.ndarray
-    unfollowed: tuple[str | None, ...]
+    unfollowed: tuple[str, ...]
     axis: str
 
     @classmethod
-    def from_rows(cls, rows: list[tuple], *, columns: Sequence[str], prompts: Sequence[str],
-                  indications: Sequence[str], axis: str) -> CohortView:
-        names = [*columns, *(f"prompt_{k}" for k in prompts), *(f"ind_{i}" for i in indications)]
-        width = len(names)
-        numeric = np.array([r[:width] for r in rows], dtype=float).reshape(len(rows), width)
-        points = np.full((len(rows), _WIDTH[axis]), np.nan, dtype="<f8")
-        for k, r in enumerate(rows):
-            if r[-1] is not None:
-                points[k] = np.frombuffer(r[-1], dtype="<f8")
-        return cls(pd.DataFrame(numeric, columns=names), points, tuple(r[width] for r in rows), axis)
+    def from_arrays(cls, numeric: np.ndarray, names: Sequence[str], points: bytes,
+                    unfollowed: tuple[str, ...], axis: str,
+                    flags: dict[str, tuple[str, Sequence[str]]] | None = None) -> CohortView:
+        """From the store's two reads: a (patients x columns) float array and the patients'
+        packed points, concatenated in the same order (see :func:`pack_points`). ``flags``
+        names bitmask columns to unpack: ``{column: (prefix, names of bits 0, 1, ...)}``."""
+        matrix = np.frombuffer(points, dtype="<f8").reshape(len(numeric), _WIDTH[axis])
+        cols = {name: numeric[:, i] for i, name in enumerate(names)}
+        for column, (prefix, bits) in (flags or {}).items():
+            mask = np.nan_to_num(cols.pop(column)).astype(np.int64)
+            for i, bit in enumerate(bits):
+                cols[f"{prefix}{bit}"] = ((mask >> i) & 1).astype(float)
+        return cls(cols, matrix, unfollowed, axis)
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.points)
 
     def subset(self, mask: np.ndarray) -> CohortView:
         keep = np.asarray(mask, dtype=bool)
-        return CohortView(
-            self.frame[keep].reset_index(drop=True), self.points[keep],
-            tuple(u for u, k in zip(self.unfollowed, keep, strict=True) if k), self.axis,
-        )
+        return CohortView({k: v[keep] for k, v in self.cols.items()}, self.points[keep], (), self.axis)
 
 
 def with_indication(view: CohortView, indication: str) -> CohortView:
-    return view.subset(view.frame[f"ind_{indication}"].to_numpy() == 1)
+    return view.subset(view.cols[f"ind_{indication}"] == 1)
+
+
+def _rate_rows(instrument: Instrument, view: CohortView) -> list[tuple[str, int, int]]:
+    c = view.cols
+    base = c["baseline"]
+    with np.errstate(invalid="ignore"):
+        has_base = (c["started"] == 1) & (base > 0)
+    bound = instrument.outcomes.remission_below
+    rows = []
+    for window, column in zip(WINDOWS, WINDOW_COLUMNS, strict=True):
+        value = c[column]
+        paired = has_base & ~np.isnan(value)
+        b, v = base[paired], value[paired]
+        if instrument.outcomes.response_reduction is not None:
+            rows.append((f"Response · {window.label}", int(np.sum((b - v) / b >= instrument.outcomes.response_reduction)), int(paired.sum())))
+        if bound is not None:
+            eligible = ~(b < bound)
+            rows.append((f"Remission · {window.label}", int(np.sum(v[eligible] < bound)), int(eligible.sum())))
+    return rows
+
+
+def _table(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["label", "numerator", "denominator"])
 
 
 def view_rates(instrument: Instrument, view: CohortView) -> pd.DataFrame:
     """:func:`rates` from the store's cohort view: the same labels, numerators and
     denominators (baseline above 0, a score in the window; remission among patients not
     already below the bound at baseline)."""
-    f = view.frame
-    rows = []
-    base = f["baseline"]
-    has_base = (f["started"] == 1) & (base > 0)
-    bound = instrument.outcomes.remission_below
-    for window, column in zip(WINDOWS, WINDOW_COLUMNS, strict=True):
-        value = f[column]
-        paired = has_base & value.notna()
-        b, v = base[paired], value[paired]
-        if instrument.outcomes.response_reduction is not None:
-            responders = int(((b - v) / b >= instrument.outcomes.response_reduction).sum())
-            rows.append({"label": f"Response · {window.label}", "numerator": responders, "denominator": int(paired.sum())})
-        if bound is not None:
-            eligible = ~(b < bound)
-            rows.append({"label": f"Remission · {window.label}", "numerator": int((v[eligible] < bound).sum()),
-                         "denominator": int(eligible.sum())})
-    return pd.DataFrame(rows, columns=["label", "numerator", "denominator"])
+    return _table(_rate_rows(instrument, view))
+
+
+def _histograms(points: np.ndarray) -> list[dict[float, int]]:
+    out = []
+    for j in range(points.shape[1]):
+        col = points[:, j]
+        values, counts = np.unique(col[~np.isnan(col)], return_counts=True)
+        out.append(dict(zip(values.tolist(), counts.tolist(), strict=True)))
+    return out
+
+
+def _summary(histograms: list[dict[float, int]], axis: str, min_n: int) -> pd.DataFrame:
+    out = []
+    for j, hist in enumerate(histograms):
+        n = sum(hist.values())
+        if n < min_n:
+            continue
+        values = sorted(hist)
+        counts = [hist[v] for v in values]
+        q25, median, q75 = quantiles_from_histogram(values, counts, (0.25, 0.5, 0.75))
+        mean = sum(v * c for v, c in zip(values, counts, strict=True)) / n
+        out.append((_START[axis] + j, n, median, q25, q75, mean))
+    return pd.DataFrame(out, columns=["x", "n", "median", "q25", "q75", "mean"])
 
 
 def view_trajectory(view: CohortView, *, min_n: int = 3) -> pd.DataFrame:
     """Per x: n, median, q25, q75, mean of the per-patient means on the view's axis, as
     ``charts.cohort_summary`` computes them from the points (quartiles by linear
     interpolation, Hyndman-Fan type 7)."""
-    cols = ["x", "n", "median", "q25", "q75", "mean"]
-    out = []
-    matrix = view.points.astype(float)
-    for j in range(matrix.shape[1]):
-        col = matrix[:, j]
-        col = col[~np.isnan(col)]
-        if len(col) < min_n:
-            continue
-        q25, median, q75 = np.quantile(col, [0.25, 0.5, 0.75])
-        out.append((_START[view.axis] + j, len(col), float(median), float(q25), float(q75), float(col.mean())))
-    return pd.DataFrame(out, columns=cols)
+    return _summary(_histograms(view.points), view.axis, min_n)
 
 
 def view_overview(view: CohortView) -> dict:
-    """Headline counts: patients, active (a check-in since the store's ``active_since``),
-    completed induction (>= 4), boosters, open alerts, and open review prompts by kind."""
-    f = view.frame
+    """Headline counts: patients, started a course, active (a check-in since the store's
+    ``active_since``), completed induction (>= 4), boosters, open alerts, open prompts by kind."""
+    c = view.cols
     return {
-        "patients": len(f),
-        "started": int(f["started"].sum()),
-        "active": int(f["active"].sum()),
-        "completed_induction": int((f["n_induction"].fillna(0) >= 4).sum()),
-        "boosters": int(f["n_boosters"].fillna(0).sum()),
-        "open_alerts": int(f["open_alerts"].fillna(0).sum()),
-        "open_prompts": {c.removeprefix("prompt_"): int(f[c].sum()) for c in f.columns if c.startswith("prompt_")},
+        "patients": len(view),
+        "started": int(c["started"].sum()),
+        "active": int(c["active"].sum()),
+        "completed_induction": int(np.sum(np.nan_to_num(c["n_induction"]) >= 4)),
+        "boosters": int(np.nansum(c["n_boosters"])),
+        "open_alerts": int(np.nansum(c["open_alerts"])),
+        "open_prompts": {k.removeprefix("prompt_"): int(v.sum()) for k, v in c.items() if k.startswith("prompt_")},
     }
+
+
+def _tt_rows(view: CohortView) -> list[tuple[str, int, int]]:
+    c = view.cols
+    done = ~np.isnan(c["tt_case"])
+    cases = done & (c["tt_case"] == 1)
+    return [
+        ("Recovery (case at start, not a case now)", int(np.nansum(c["tt_recovered"][cases])), int(cases.sum())),
+        ("Reliable recovery", int(np.nansum(c["tt_reliable_recovery"][cases])), int(cases.sum())),
+        ("Reliable improvement", int(np.nansum(c["tt_improved"][done])), int(done.sum())),
+        ("Reliable deterioration", int(np.nansum(c["tt_deteriorated"][done])), int(done.sum())),
+    ]
 
 
 def view_talking_therapies(view: CohortView) -> pd.DataFrame:
     """:func:`talking_therapies_rates` from the per-patient outcome kept by the store."""
-    f = view.frame
-    done = f[f["tt_case"].notna()]
-    cases = done[done["tt_case"] == 1]
-    return pd.DataFrame([
-        ("Recovery (case at start, not a case now)", int(cases["tt_recovered"].sum()), len(cases)),
-        ("Reliable recovery", int(cases["tt_reliable_recovery"].sum()), len(cases)),
-        ("Reliable improvement", int(done["tt_improved"].sum()), len(done)),
-        ("Reliable deterioration", int(done["tt_deteriorated"].sum()), len(done)),
-    ], columns=["label", "numerator", "denominator"])
+    return _table(_tt_rows(view))
 
 
 def view_durability(view: CohortView) -> pd.DataFrame:
     """(days, relapsed) per PHQ-9 responder in view, whole days from the first response to the
     first booster-review prompt or the last check-in, for the Kaplan-Meier curve."""
-    f = view.frame
-    responders = f[f["response_days"].notna()]
-    return pd.DataFrame({"days": responders["response_days"], "relapsed": responders["relapsed"] == 1}).reset_index(drop=True)
+    c = view.cols
+    responders = ~np.isnan(c["response_days"])
+    return pd.DataFrame({"days": c["response_days"][responders], "relapsed": c["relapsed"][responders] == 1})
 
 
 def view_follow_up(view: CohortView, *, as_of: str) -> tuple[int, float]:
     """(boosters given, patient-years followed) like :func:`boosters_per_patient_year`."""
-    f = view.frame
-    started = (f["started"] == 1).to_numpy()
-    days = float(f.loc[started, "follow_days"].fillna(0).sum())
-    for since in view.unfollowed:
-        if since is not None:  # no check-in yet: followed until now
-            days += max(0.0, _day_offset(as_of, since))
-    return int(f.loc[started, "n_boosters"].fillna(0).sum()), days / 365.25
+    c = view.cols
+    started = c["started"] == 1
+    days = float(np.nansum(c["follow_days"][started]))
+    for since in view.unfollowed:  # no check-in yet: followed until now
+        days += max(0.0, _day_offset(as_of, since))
+    return int(np.nansum(c["n_boosters"][started])), days / 365.25
 
 
 def quantiles_from_histogram(values: Sequence[float], counts: Sequence[int], qs: Sequence[float]) -> list[float]:
@@ -423,68 +448,64 @@ class CohortTotals:
         self.instrument, self.axis, self.as_of = instrument, axis, as_of
         self.indications = tuple(indications)
         self.overview: dict = {}
-        self.rates: pd.DataFrame | None = None
-        self.tt: pd.DataFrame | None = None
-        self.by_indication: dict[str, dict] = {}
+        self._rates: list[tuple[str, int, int]] = []
+        self._tt: list[tuple[str, int, int]] = []
+        self.by_indication: dict[str, dict] = {
+            ind: {"patients": 0, "boosters": 0, "open_alerts": 0, "_rates": []} for ind in self.indications
+        }
         self.boosters, self.years = 0, 0.0
         self.km: dict[tuple[float, bool], int] = {}
         self.points: list[dict[float, int]] = [{} for _ in range(_WIDTH[axis])]
 
     @staticmethod
-    def _sum_tables(a: pd.DataFrame | None, b: pd.DataFrame) -> pd.DataFrame:
-        if a is None:
-            return b.reset_index(drop=True)
-        out = a.copy()
-        out[["numerator", "denominator"]] = a[["numerator", "denominator"]].to_numpy() + b[["numerator", "denominator"]].to_numpy()
-        return out
+    def _sum(acc: list[tuple[str, int, int]], rows: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        return rows if not acc else [(label, a + n, b + d) for (label, a, b), (_, n, d) in zip(acc, rows, strict=True)]
 
     def add(self, view: CohortView) -> CohortTotals:
-        o = view_overview(view)
-        for k, v in o.items():
+        for k, v in view_overview(view).items():
             if k == "open_prompts":
                 prompts = self.overview.setdefault(k, {})
                 for kind, n in v.items():
                     prompts[kind] = prompts.get(kind, 0) + n
             else:
                 self.overview[k] = self.overview.get(k, 0) + v
-        self.rates = self._sum_tables(self.rates, view_rates(self.instrument, view))
-        self.tt = self._sum_tables(self.tt, view_talking_therapies(view))
+        self._rates = self._sum(self._rates, _rate_rows(self.instrument, view))
+        self._tt = self._sum(self._tt, _tt_rows(view))
         for ind in self.indications:
             sub = with_indication(view, ind)
-            row = self.by_indication.setdefault(ind, {"patients": 0, "boosters": 0, "open_alerts": 0, "rates": None})
+            row = self.by_indication[ind]
             if len(sub):
                 so = view_overview(sub)
                 row["patients"] += so["patients"]
                 row["boosters"] += so["boosters"]
                 row["open_alerts"] += so["open_alerts"]
-                row["rates"] = self._sum_tables(row["rates"], view_rates(self.instrument, sub))
+                row["_rates"] = self._sum(row["_rates"], _rate_rows(self.instrument, sub))
         given, years = view_follow_up(view, as_of=self.as_of)
         self.boosters += given
         self.years += years
-        d = view_durability(view)
-        for key, n in d.value_counts(["days", "relapsed"]).items():
-            self.km[(float(key[0]), bool(key[1]))] = self.km.get((float(key[0]), bool(key[1])), 0) + int(n)
-        for j in range(view.points.shape[1]):
-            col = view.points[:, j]
-            values, counts = np.unique(col[~np.isnan(col)], return_counts=True)
-            hist = self.points[j]
-            for v, c in zip(values.tolist(), counts.tolist(), strict=True):
-                hist[v] = hist.get(v, 0) + c
+        c = view.cols
+        responders = ~np.isnan(c["response_days"])
+        for days, relapsed in zip(c["response_days"][responders].tolist(), (c["relapsed"][responders] == 1).tolist(), strict=True):
+            self.km[(days, relapsed)] = self.km.get((days, relapsed), 0) + 1
+        for hist, chunk in zip(self.points, _histograms(view.points), strict=True):
+            for v, n in chunk.items():
+                hist[v] = hist.get(v, 0) + n
         return self
+
+    @property
+    def rates(self) -> pd.DataFrame:
+        return _table(self._rates)
+
+    @property
+    def tt(self) -> pd.DataFrame:
+        return _table(self._tt)
+
+    def indication_rates(self, indication: str) -> pd.DataFrame:
+        return _table(self.by_indication[indication]["_rates"])
 
     def trajectory(self, *, min_n: int = 3) -> pd.DataFrame:
         """As :func:`view_trajectory` over every chunk added."""
-        out = []
-        for j, hist in enumerate(self.points):
-            n = sum(hist.values())
-            if n < min_n:
-                continue
-            values = sorted(hist)
-            counts = [hist[v] for v in values]
-            q25, median, q75 = quantiles_from_histogram(values, counts, (0.25, 0.5, 0.75))
-            mean = sum(v * c for v, c in zip(values, counts, strict=True)) / n
-            out.append((_START[self.axis] + j, n, median, q25, q75, mean))
-        return pd.DataFrame(out, columns=["x", "n", "median", "q25", "q75", "mean"])
+        return _summary(self.points, self.axis, min_n)
 
     def durability(self) -> tuple[list[float], list[bool], list[int]]:
         """(days, relapsed, patients) per distinct pair, for ``survival.kaplan_meier``."""

@@ -159,7 +159,8 @@ def test_migrating_an_older_database_fills_the_points(tmp_path):
     # Wind the file back to the schema before the cohort tables, as an older release left it.
     db.execute("DROP TABLE cohort_points")
     for column in ("last_induction_at", "n_induction", "response_days", "follow_days", "tt_case",
-                   "tt_recovered", "tt_reliable_recovery", "tt_improved", "tt_deteriorated"):
+                   "tt_recovered", "tt_reliable_recovery", "tt_improved", "tt_deteriorated",
+                   "prompt_flags", "indication_flags"):
         db.execute(f"ALTER TABLE patient_summaries DROP COLUMN {column}")
     db.execute("DROP INDEX IF EXISTS audit_detail")
     db.execute("PRAGMA user_version=5")
@@ -200,7 +201,7 @@ def test_chunked_totals_equal_the_whole_view(conn, axis):
             sub = cohort.with_indication(whole, ind)
             assert t.by_indication[ind]["patients"] == len(sub)
             if len(sub):
-                pd.testing.assert_frame_equal(t.by_indication[ind]["rates"], cohort.view_rates(inst, sub), check_dtype=False)
+                pd.testing.assert_frame_equal(t.indication_rates(ind), cohort.view_rates(inst, sub), check_dtype=False)
 
 
 def test_quantiles_from_counts_match_numpy():

@@ -9,9 +9,10 @@ indication, route, clinician) select patients, and a page reads each selected pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import sqlite_utils
 
 from progress import cohort, instruments, signals
@@ -20,6 +21,17 @@ from progress.store.schema import INDICATIONS
 
 # The instruments the cohort page offers (the 'right now' ratings have no time points).
 _PERIODIC = tuple(i for i in instruments.REGISTRY if not instruments.REGISTRY[i].momentary)
+
+
+# Bit i of patient_summaries.prompt_flags / indication_flags: kept on write so a cohort read
+# selects two integers instead of matching text for every patient.
+PROMPT_KINDS = (signals.BOOSTER_REVIEW, signals.DETERIORATION, signals.NOT_ON_TRACK)
+
+
+def flag_bits(present: Iterable[str], order: Sequence[str]) -> int:
+    """The bitmask of which of ``order`` are in ``present``."""
+    have = set(present)
+    return sum(1 << i for i, name in enumerate(order) if name in have)
 
 
 @dataclass(frozen=True)
@@ -99,12 +111,12 @@ def refresh_outcomes(db: sqlite_utils.Database, patient_id: str) -> None:
         point_rows,
     )
 
-    ps = db.execute(
-        "SELECT response_at, relapse_signal_at, last_assessment_at, n_infusions FROM patient_summaries "
-        "WHERE patient_id = ?",
+    response_at, relapse_at, last_at, n_infusions, kinds, indications = db.execute(
+        "SELECT ps.response_at, ps.relapse_signal_at, ps.last_assessment_at, ps.n_infusions, "
+        "ps.signal_kinds, p.indications FROM patient_summaries ps JOIN patients p ON p.id = ps.patient_id "
+        "WHERE ps.patient_id = ?",
         [patient_id],
     ).fetchone()
-    response_at, relapse_at, last_at, n_infusions = ps
     end = relapse_at or last_at
     response_days = round(max(0.0, cohort._day_offset(end, response_at))) if response_at and end else None
     follow_days = max(0.0, cohort._day_offset(last_at, first)) if first and last_at else None
@@ -115,13 +127,15 @@ def refresh_outcomes(db: sqlite_utils.Database, patient_id: str) -> None:
     db.execute(
         "UPDATE patient_summaries SET last_induction_at = ?, n_induction = ?, response_days = ?, "
         "follow_days = ?, tt_case = ?, tt_recovered = ?, tt_reliable_recovery = ?, tt_improved = ?, "
-        "tt_deteriorated = ? WHERE patient_id = ?",
+        "tt_deteriorated = ?, prompt_flags = ?, indication_flags = ? WHERE patient_id = ?",
         [
             last_induction, len(induction), response_days, follow_days,
             *((None,) * 5 if outcome is None else (
                 int(outcome.case_at_start), int(bool(outcome.recovered)), int(bool(outcome.reliable_recovery)),
                 int(outcome.reliable_improvement), int(outcome.reliable_deterioration),
             )),
+            flag_bits((kinds or "").split(","), PROMPT_KINDS),
+            flag_bits((indications or "").split(","), INDICATIONS),
             patient_id,
         ],
     )
@@ -158,35 +172,44 @@ def cohort_chunks(
     if axis not in cohort.AXES:
         raise ValueError(f"axis must be one of {cohort.AXES}")
     where, params = (flt or CohortFilter()).where()
-    kinds = (signals.BOOSTER_REVIEW, signals.DETERIORATION, signals.NOT_ON_TRACK)
-    flags = [
-        *(f"CASE WHEN (',' || COALESCE(ps.signal_kinds, '') || ',') LIKE '%,{k},%' THEN 1 ELSE 0 END" for k in kinds),
-        *(f"CASE WHEN (',' || p.indications || ',') LIKE '%,{i}," + "%' THEN 1 ELSE 0 END" for i in INDICATIONS),
-    ]
     users = "LEFT JOIN users u ON u.id = p.therapist_id" if flt is not None and flt.clinician is not None else ""
-    cur = db.execute(
+    joins = f"""FROM patients p
+            LEFT JOIN patient_summaries ps ON ps.patient_id = p.id
+            {users}
+            LEFT JOIN cohort_points c ON c.patient_id = p.id AND c.instrument = ?
+            WHERE {where} ORDER BY p.id"""
+    # Two reads over the same rows in the same order: the numbers (straight into one float
+    # array, no per-row slicing) and the points blobs (joined into one buffer).
+    numbers = db.execute(
         f"""SELECT CASE WHEN ps.first_infusion_at IS NULL THEN 0 ELSE 1 END,
                    CASE WHEN ps.last_assessment_at >= ? THEN 1 ELSE 0 END,
                    ps.n_infusions, ps.n_induction, ps.n_boosters, ps.open_alerts, ps.response_days,
                    CASE WHEN ps.relapse_signal_at IS NULL THEN 0 ELSE 1 END, ps.follow_days,
                    ps.tt_case, ps.tt_recovered, ps.tt_reliable_recovery, ps.tt_improved,
                    ps.tt_deteriorated, c.baseline, c.end_of_induction, c.month3, c.month6,
-                   {", ".join(flags)},
-                   CASE WHEN ps.last_assessment_at IS NULL THEN ps.first_infusion_at END,
-                   {"c.weeks" if axis == "week" else "c.infusions"}
-            FROM patients p
-            LEFT JOIN patient_summaries ps ON ps.patient_id = p.id
-            {users}
-            LEFT JOIN cohort_points c ON c.patient_id = p.id AND c.instrument = ?
-            WHERE {where}""",
+                   ps.prompt_flags, ps.indication_flags
+            {joins}""",
         [active_since, instrument_id, *params],
     )
+    blobs = db.execute(
+        f"SELECT COALESCE({'c.weeks' if axis == 'week' else 'c.infusions'}, ?) {joins}",
+        [cohort.pack_points({}, axis), instrument_id, *params],
+    )
+    unfollowed = tuple(r[0] for r in db.execute(  # few: started a course, no check-in yet
+        f"SELECT ps.first_infusion_at {joins.replace('ORDER BY p.id', '')} "
+        "AND ps.first_infusion_at IS NOT NULL AND ps.last_assessment_at IS NULL",
+        [instrument_id, *params],
+    ))
+    names = [*_VIEW_COLUMNS, "prompt_flags", "indication_flags"]
     first = True
     while True:
-        rows = cur.fetchmany(size)
+        rows = numbers.fetchmany(size)
         if rows or first:
-            yield cohort.CohortView.from_rows(
-                rows, columns=_VIEW_COLUMNS, prompts=kinds, indications=INDICATIONS, axis=axis,
+            points = b"".join(r[0] for r in blobs.fetchmany(size))
+            yield cohort.CohortView.from_arrays(
+                np.array(rows, dtype=float).reshape(len(rows), len(names)), names, points,
+                unfollowed if first else (), axis, flags={"prompt_flags": ("prompt_", PROMPT_KINDS),
+                                                          "indication_flags": ("ind_", INDICATIONS)},
             )
         first = False
         if len(rows) < size:

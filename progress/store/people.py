@@ -86,7 +86,10 @@ def add_patient(
             "INSERT INTO patients(id, indications, therapist_id, created_at) VALUES (?,?,?,?)",
             [patient_id, ",".join(inds), therapist_id, to_iso(created_at)],
         )
-        db.execute("INSERT INTO patient_summaries(patient_id) VALUES (?)", [patient_id])
+        db.execute(
+            "INSERT INTO patient_summaries(patient_id, indication_flags) VALUES (?, ?)",
+            [patient_id, sum(1 << i for i, ind in enumerate(INDICATIONS) if ind in inds)],  # see outcomes.flag_bits
+        )
 
 
 def get_patient(db: sqlite_utils.Database, patient_id: str) -> dict:

@@ -301,6 +301,8 @@ ALTER TABLE patient_summaries ADD COLUMN tt_recovered INTEGER;
 ALTER TABLE patient_summaries ADD COLUMN tt_reliable_recovery INTEGER;
 ALTER TABLE patient_summaries ADD COLUMN tt_improved INTEGER;
 ALTER TABLE patient_summaries ADD COLUMN tt_deteriorated INTEGER;
+ALTER TABLE patient_summaries ADD COLUMN prompt_flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE patient_summaries ADD COLUMN indication_flags INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX audit_detail ON audit_events(detail, id);
 """
 

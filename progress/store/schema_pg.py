@@ -336,6 +336,8 @@ ALTER TABLE patient_summaries ADD COLUMN tt_recovered BIGINT;
 ALTER TABLE patient_summaries ADD COLUMN tt_reliable_recovery BIGINT;
 ALTER TABLE patient_summaries ADD COLUMN tt_improved BIGINT;
 ALTER TABLE patient_summaries ADD COLUMN tt_deteriorated BIGINT;
+ALTER TABLE patient_summaries ADD COLUMN prompt_flags BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE patient_summaries ADD COLUMN indication_flags BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX audit_detail ON audit_events(detail, id);
 """)
 

@@ -15,6 +15,7 @@ from progress import trajectory
 from progress.errors import ValidationError
 from progress.signal_rules import DEFAULT_RULES, MONITORED, Rules
 from progress.store.connection import _frame
+from progress.store.outcomes import refresh_outcomes
 from progress.store.people import list_patient_ids
 
 RULES_SETTING = "signal_rules"  # JSON object of Rules fields a clinic has changed
@@ -140,6 +141,7 @@ def refresh_all_signals(db: sqlite_utils.Database, patient_ids: list[str] | None
     with db.atomic():
         for pid in ids:
             refresh_signals(db, pid, rules)
+            refresh_outcomes(db, pid)  # it reads the response dates set here
     return len(ids)
 
 
