@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--skip-recompute", action="store_true")
+    parser.add_argument("--only", default=None, help="run only the pages whose label contains this text")
     parser.add_argument("--database-url", default=None,
                         help="run on PostgreSQL (a database of its own: the demo is built there if empty)")
     args = parser.parse_args(argv)
@@ -132,81 +133,83 @@ def main(argv: list[str] | None = None) -> int:
     span = db.execute("SELECT MIN(administered_at), MAX(administered_at), COUNT(*) FROM assessments WHERE patient_id = ?", [pid]).fetchone()
     print(f"chart patient {pid}: {span[2]} assessments from {span[0][:10]} to {span[1][:10]}; caseload of {len(store.list_patient_ids(db, therapist))}")
 
-    sc = scoring.score("phq9", [1, 1, 1, 1, 1, 1, 1, 1, 0])
-    k = [0]
+    if not args.only:  # the save path, the reads beside their naive twins, the recompute
+        saver = first[2]  # saves go to another patient, so the chart patient keeps its 336 scores
+        sc = scoring.score("phq9", [1, 1, 1, 1, 1, 1, 1, 1, 0])
+        k = [0]
 
-    def save() -> None:
-        k[0] += 1
-        minute = k[0]
-        store.save_assessment(db, pid, sc, administered_at=f"2026-11-{21 + minute // 1440:02d}T{minute // 60 % 24:02d}:{minute % 60:02d}:00Z", context="weekly")
+        def save() -> None:
+            k[0] += 1
+            minute = k[0]
+            store.save_assessment(db, saver, sc, administered_at=f"2026-11-{21 + minute // 1440:02d}T{minute // 60 % 24:02d}:{minute % 60:02d}:00Z", context="weekly")
 
-    def naive_refresh() -> None:  # what keeping views current without summaries costs per write
-        db.execute("SELECT patient_id, instrument, COUNT(*), MAX(administered_at) FROM assessments GROUP BY 1, 2").fetchall()
+        def naive_refresh() -> None:  # what keeping views current without summaries costs per write
+            db.execute("SELECT patient_id, instrument, COUNT(*), MAX(administered_at) FROM assessments GROUP BY 1, 2").fetchall()
 
-    saves = _time(save, args.runs * 5)
-    tracemalloc.start()
-    save()
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    naive = [s + g for s, g in zip(saves, _time(naive_refresh, len(saves)), strict=False)]
-    print(f"save one check-in (with summary, signals, cohort points): {_stats(saves)}, peak {peak:.1f} MB; "
-          f"save + GROUP BY refresh: {_ratio(saves, naive)}")
+        saves = _time(save, args.runs * 5)
+        tracemalloc.start()
+        save()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        naive = [s + g for s, g in zip(saves, _time(naive_refresh, len(saves)), strict=False)]
+        print(f"save one check-in (with summary, signals, cohort points): {_stats(saves)}, peak {peak:.1f} MB; "
+              f"save + GROUP BY refresh: {_ratio(saves, naive)}")
 
-    caseload_read = _time(lambda: store.caseload(db, therapist), args.runs)
-    ids = store.list_patient_ids(db, therapist)
-    marks = ",".join("?" * len(ids))
-    def naive_caseload() -> None:  # without summaries: their series, summarised on every run
-        rows = db.execute(
-            f"SELECT patient_id, instrument, administered_at, total FROM assessments "
-            f"WHERE patient_id IN ({marks}) ORDER BY patient_id, instrument, administered_at", ids).fetchall()
-        firsts = dict(db.execute(
-            f"SELECT patient_id, MIN(administered_at) FROM infusions WHERE patient_id IN ({marks}) GROUP BY 1", ids).fetchall())
-        series: dict = {}
-        for pid_, inst_, at, total in rows:
-            series.setdefault((pid_, inst_), []).append((at, total))
-        for (pid_, inst_), points in series.items():
-            metrics.summarize(REGISTRY[inst_], points, firsts.get(pid_))
+        caseload_read = _time(lambda: store.caseload(db, therapist), args.runs)
+        ids = store.list_patient_ids(db, therapist)
+        marks = ",".join("?" * len(ids))
+        def naive_caseload() -> None:  # without summaries: their series, summarised on every run
+            rows = db.execute(
+                f"SELECT patient_id, instrument, administered_at, total FROM assessments "
+                f"WHERE patient_id IN ({marks}) ORDER BY patient_id, instrument, administered_at", ids).fetchall()
+            firsts = dict(db.execute(
+                f"SELECT patient_id, MIN(administered_at) FROM infusions WHERE patient_id IN ({marks}) GROUP BY 1", ids).fetchall())
+            series: dict = {}
+            for pid_, inst_, at, total in rows:
+                series.setdefault((pid_, inst_), []).append((at, total))
+            for (pid_, inst_), points in series.items():
+                metrics.summarize(REGISTRY[inst_], points, firsts.get(pid_))
 
-    naive_times = _time(naive_caseload, args.runs)
-    group_by = _time(lambda: db.execute(
-        f"SELECT patient_id, instrument, COUNT(*), MAX(administered_at), MIN(total) FROM assessments "
-        f"WHERE patient_id IN ({marks}) GROUP BY 1, 2", ids).fetchall(), args.runs)
-    print(f"caseload read ({len(ids)} patients): summaries {_stats(caseload_read)} vs their series summarised per run: "
-          f"{_ratio(caseload_read, naive_times)}; a bare GROUP BY (no baseline, change or status): {_stats(group_by)}")
+        naive_times = _time(naive_caseload, args.runs)
+        group_by = _time(lambda: db.execute(
+            f"SELECT patient_id, instrument, COUNT(*), MAX(administered_at), MIN(total) FROM assessments "
+            f"WHERE patient_id IN ({marks}) GROUP BY 1, 2", ids).fetchall(), args.runs)
+        print(f"caseload read ({len(ids)} patients): summaries {_stats(caseload_read)} vs their series summarised per run: "
+              f"{_ratio(caseload_read, naive_times)}; a bare GROUP BY (no baseline, change or status): {_stats(group_by)}")
 
-    inst = REGISTRY["phq9"]
-    flt = store.CohortFilter()
+        inst = REGISTRY["phq9"]
+        flt = store.CohortFilter()
 
-    def cohort_reads() -> None:  # what the cohort page computes, 2,000 patients at a time
-        cohort.totals(store.cohort_chunks(db, "phq9", flt), inst, "week", store.INDICATIONS,
-                      as_of="2026-12-03T00:00:00Z").trajectory()
+        def cohort_reads() -> None:  # what the cohort page computes, 2,000 patients at a time
+            cohort.totals(store.cohort_chunks(db, "phq9", flt), inst, "week", store.INDICATIONS,
+                          as_of="2026-12-03T00:00:00Z").trajectory()
 
-    def naive_cohort() -> None:  # the patient-level way: every PHQ-9 in the clinic into pandas
-        patients = store.cohort_patients(db)
-        scores = store.cohort_scores(db, "phq9")
-        cohort.rates(inst, scores, patients)
-        charts.cohort_summary(cohort.trajectory_by_week(scores, patients))
+        def naive_cohort() -> None:  # the patient-level way: every PHQ-9 in the clinic into pandas
+            patients = store.cohort_patients(db)
+            scores = store.cohort_scores(db, "phq9")
+            cohort.rates(inst, scores, patients)
+            charts.cohort_summary(cohort.trajectory_by_week(scores, patients))
 
-    ours = _time(cohort_reads, args.runs)
-    tracemalloc.start()
-    cohort_reads()
-    ours_peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    naive_runs = max(2, args.runs // 5)
-    naive_times = _time(naive_cohort, naive_runs)
-    tracemalloc.start()
-    naive_cohort()
-    naive_peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    print(f"cohort figures (all of the page's numbers): chunked view {_stats(ours)}, peak {ours_peak:.1f} MB vs patient-level "
-          f"pandas {_ratio(ours, naive_times)}, peak {naive_peak:.0f} MB")
-    full_load = _time(lambda: pd.DataFrame(db.execute("SELECT * FROM assessments").fetchall()), 1)
-    print(f"naive full load of every assessment into pandas: {full_load[0]:.1f} s")
+        ours = _time(cohort_reads, args.runs)
+        tracemalloc.start()
+        cohort_reads()
+        ours_peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        naive_runs = max(2, args.runs // 5)
+        naive_times = _time(naive_cohort, naive_runs)
+        tracemalloc.start()
+        naive_cohort()
+        naive_peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        print(f"cohort figures (all of the page's numbers): chunked view {_stats(ours)}, peak {ours_peak:.1f} MB vs patient-level "
+              f"pandas {_ratio(ours, naive_times)}, peak {naive_peak:.0f} MB")
+        full_load = _time(lambda: pd.DataFrame(db.execute("SELECT * FROM assessments").fetchall()), 1)
+        print(f"naive full load of every assessment into pandas: {full_load[0]:.1f} s")
 
-    if not args.skip_recompute:
-        t = time.perf_counter()
-        n = store.refresh_all(db)
-        print(f"full recompute of summaries, signals and cohort points: {n} patients in {time.perf_counter() - t:.1f} s")
+        if not args.skip_recompute:
+            t = time.perf_counter()
+            n = store.refresh_all(db)
+            print(f"full recompute of summaries, signals and cohort points: {n} patients in {time.perf_counter() - t:.1f} s")
     db.close()
 
     db = store.open_db(path)
@@ -218,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         ("my progress", "patient", "app_pages/my_progress.py", {}, {}),
         (f"caseload ({CASELOAD})", "therapist", "app_pages/caseload.py", {}, {}),
         ("chart, two-year patient", "therapist", "app_pages/chart.py", {"patient": pid}, {}),
-        ("cohort, no filter", "lead", "app_pages/cohort.py", {}, {}),
+        ("cohort, default view (first infusion in the last year)", "lead", "app_pages/cohort.py", {}, {}),
+        ("cohort, whole clinic (all dates)", "lead", "app_pages/cohort.py", {}, {"co_period": (date(2000, 1, 1), date.today())}),
         ("cohort, indication", "lead", "app_pages/cohort.py", {}, {"co_indication": "anxiety"}),
         ("cohort, route + clinician", "lead", "app_pages/cohort.py", {}, {"co_route": "IV", "co_clinician": clinician}),
         ("cohort, by infusion number", "lead", "app_pages/cohort.py", {}, {"co_align": "Infusion number", "co_instrument": "gad7"}),
@@ -226,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         ("alerts (lead, escalated)", "lead", "app_pages/alerts.py", {}, {}),
     )
     for label, username, page, query, state in pages:
+        if args.only and args.only not in label:
+            continue
         times, peak = _page(users[username], page, args.runs, query, state)
         print(f"page {label}: {_stats(times)}, peak {peak:.1f} MB")
     return 0
