@@ -115,7 +115,7 @@ def test_item9_crisis_panel_then_the_therapist_acknowledges_and_resolves(app_url
         settle(page)
         card = page.locator(f".st-key-alert_{alert_id}")
         card.get_by_text("History (audit trail)").click()  # read once it opens (a rerun)
-        sync_api.expect(card.locator("strong", has_text=re.compile("^Raised$"))).to_be_visible(timeout=15000)
+        sync_api.expect(card.locator("strong", has_text=re.compile("^Resolved$"))).to_be_visible(timeout=15000)  # the last entry
         text = card.inner_text()
         for step in ("Raised", "Acknowledged", "Resolved", "urgent appointment", "seen tomorrow"):
             assert step in text, step
