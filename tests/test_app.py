@@ -140,13 +140,19 @@ def test_caseload_lists_only_the_therapists_patients(conn):
     assert {"phq9", "phq9_band", "phq9_change", "status", "overdue", "open_alerts"} <= set(table.columns)
 
 
-def test_chart_shows_trend_with_bands_and_infusions(conn):
+def open_demo_patients_chart(conn) -> tuple[str, AppTest]:
+    """The therapist opens the demo patient's chart: (patient id, the app after the run)."""
     patient = store.get_user(conn, username="patient")["patient_id"]
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["user_id"] = user_id(conn, "therapist")
     at.query_params["patient"] = patient
     at.run()
     at.switch_page(PAGE_FILES["chart"]).run()
+    return patient, at
+
+
+def test_chart_shows_trend_with_bands_and_infusions(conn):
+    patient, at = open_demo_patients_chart(conn)
     assert not at.exception
     assert at.title[0].value == f"Patient {patient}"
     specs = plotly_specs(at)
@@ -160,12 +166,7 @@ def test_chart_shows_trend_with_bands_and_infusions(conn):
 def test_chart_runs_only_the_open_tab_and_draws_items_when_asked(conn):
     """Lazy tabs and the item expander: one trend per rerun; other tabs and the item heatmap
     are drawn when the therapist opens them."""
-    patient = store.get_user(conn, username="patient")["patient_id"]
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["user_id"] = user_id(conn, "therapist")
-    at.query_params["patient"] = patient
-    at.run()
-    at.switch_page(PAGE_FILES["chart"]).run()
+    patient, at = open_demo_patients_chart(conn)
     kinds = [d["data"][0]["type"] for d in plotly_specs(at)]
     assert kinds.count("heatmap") == 0 and len(kinds) == 1  # the PHQ-9 trend only
     at.session_state["chart_items_open_phq9"] = True

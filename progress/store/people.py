@@ -8,6 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from progress.errors import NotFound, ValidationError
+from progress.store.outcomes import flag_bits
 from progress.store.schema import INDICATIONS, ROLES
 from progress.timeutil import to_iso
 
@@ -88,7 +89,7 @@ def add_patient(
         )
         db.execute(
             "INSERT INTO patient_summaries(patient_id, indication_flags) VALUES (?, ?)",
-            [patient_id, sum(1 << i for i, ind in enumerate(INDICATIONS) if ind in inds)],  # see outcomes.flag_bits
+            [patient_id, flag_bits(inds, INDICATIONS)],
         )
 
 
